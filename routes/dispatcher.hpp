@@ -1,0 +1,65 @@
+// Runs the handler a request names and turns its result, or its error, into a response.
+// It knows nothing of sockets: the transport hands it a parsed request and writes the answer.
+#pragma once
+
+#include "orm_bridge/session.hpp"
+#include "routes/route_table.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <list>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lp {
+
+/// A request as the transport read it.
+struct incoming_request {
+    std::string method;       ///< "GET", "POST", ...
+    std::string target;       ///< path and query, as sent
+    std::string content_type; ///< the Content-Type header
+    std::string cookie;       ///< the Cookie header
+    std::string body;
+};
+
+/// The response the transport writes.
+struct outgoing_response {
+    unsigned status = 200;
+    std::string content_type;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; ///< extra headers (Allow, Retry-After)
+};
+
+/// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.
+class dispatcher {
+public:
+    dispatcher(route_table const& routes, orm::session_store& sessions, std::chrono::steady_clock::duration timeout);
+
+    /// The response to `in`. Never throws: errors become 4xx/5xx responses.
+    /// Cancellation: stop() makes every pending dispatch answer at once, as at its deadline.
+    boost::asio::awaitable<outgoing_response> dispatch(incoming_request in);
+
+    /// Answers every waiting handler now (408, as at its deadline) and every later one at once.
+    void stop();
+
+    /// Handlers running now.
+    std::size_t running() const { return running_.size(); }
+
+private:
+    struct route_call;
+    boost::asio::awaitable<outgoing_response> run(route_table::route const& route, route_call call);
+
+    route_table const& routes_;
+    orm::session_store& sessions_;
+    std::chrono::steady_clock::duration timeout_;
+    bool stopping_ = false;
+    // The deadline timer of every running handler: stop() fires them all. A list, so that a
+    // handler that finishes removes itself in O(1).
+    std::list<boost::asio::steady_timer*> running_;
+};
+
+} // namespace lp

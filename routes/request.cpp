@@ -1,0 +1,108 @@
+#include "routes/request.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace lp {
+namespace {
+bad_request wrong_type(std::string_view name, char const* expected)
+{
+    return bad_request("parameter '" + std::string(name) + "' must be " + expected);
+}
+} // namespace
+
+request::request(std::string method, std::string path, boost::json::object params,
+                 std::optional<std::string> session_id, clock::duration timeout)
+    : method_(std::move(method))
+    , path_(std::move(path))
+    , params_(std::move(params))
+    , session_id_(std::move(session_id))
+    , timeout_(timeout)
+    , deadline_(clock::now() + timeout)
+{
+}
+
+orm::session const& request::session() const
+{
+    if (!session_)
+        throw authentication_error("this request has no valid Odoo session");
+    return *session_;
+}
+
+boost::json::value const& request::require(std::string_view name) const
+{
+    auto const* value = params_.if_contains(name);
+    if (!value)
+        throw bad_request("missing parameter '" + std::string(name) + "'");
+    return *value;
+}
+
+template <>
+boost::json::value request::param<boost::json::value>(std::string_view name) const
+{
+    return require(name);
+}
+
+template <>
+std::string request::param<std::string>(std::string_view name) const
+{
+    auto const& value = require(name);
+    if (value.is_string())
+        return std::string(value.get_string());
+    if (value.is_number())
+        return boost::json::serialize(value);
+    throw wrong_type(name, "a string");
+}
+
+template <>
+std::int64_t request::param<std::int64_t>(std::string_view name) const
+{
+    auto const& value = require(name);
+    if (value.is_int64())
+        return value.get_int64();
+    if (value.is_uint64() && value.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(value.get_uint64());
+    if (value.is_string()) {
+        auto const text = value.get_string();
+        std::int64_t number = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (error == std::errc{} && end == text.data() + text.size() && !text.empty())
+            return number;
+    }
+    throw wrong_type(name, "an integer");
+}
+
+template <>
+double request::param<double>(std::string_view name) const
+{
+    auto const& value = require(name);
+    if (value.is_number())
+        return value.to_number<double>();
+    if (value.is_string()) {
+        auto const text = value.get_string();
+        double number = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (error == std::errc{} && end == text.data() + text.size() && !text.empty())
+            return number;
+    }
+    throw wrong_type(name, "a number");
+}
+
+template <>
+bool request::param<bool>(std::string_view name) const
+{
+    auto const& value = require(name);
+    if (value.is_bool())
+        return value.get_bool();
+    if (value.is_string()) {
+        auto const text = value.get_string();
+        if (text == "true" || text == "True" || text == "1")
+            return true;
+        if (text == "false" || text == "False" || text == "0")
+            return false;
+    }
+    throw wrong_type(name, "a boolean");
+}
+
+} // namespace lp

@@ -1,0 +1,96 @@
+// What a handler sees of the request it serves.
+#pragma once
+
+#include "orm_bridge/session.hpp"
+#include "routes/errors.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lp {
+
+/// One request, as a handler reads it: its parameters (path variables, then the query or
+/// JSON-RPC params, then the `data` object of the original GET form), its session, and its
+/// deadline.
+///
+/// Lifetime: the framework keeps it alive until the handler's coroutine has completed.
+class request {
+public:
+    using clock = std::chrono::steady_clock;
+
+    request(std::string method, std::string path, boost::json::object params,
+            std::optional<std::string> session_id, clock::duration timeout);
+
+    std::string const& method() const { return method_; }
+    std::string const& path() const { return path_; }
+
+    /// All parameters, by name.
+    boost::json::object const& params() const { return params_; }
+
+    /// True when the request has a parameter of this name.
+    bool has_param(std::string_view name) const { return params_.contains(name); }
+
+    /// Parameter `name` as T: std::string, std::int64_t, double, bool or boost::json::value.
+    /// Text such as a query-string "42" converts to numbers and "true"/"false" to bool.
+    /// Errors: bad_request (400) naming the parameter when it is missing or has another type.
+    template <class T>
+    T param(std::string_view name) const;
+
+    /// Like param<T>(name), but `fallback` when the parameter is absent.
+    template <class T>
+    T param(std::string_view name, T fallback) const
+    {
+        return has_param(name) ? param<T>(name) : fallback;
+    }
+
+    /// The session id the client sent (cookie, query or JSON-RPC param), if any.
+    std::optional<std::string> const& session_id() const { return session_id_; }
+
+    /// True when the request carries a valid, logged-in session.
+    bool authenticated() const { return session_.has_value(); }
+
+    /// The logged-in session. Errors: authentication_error (401) when there is none.
+    orm::session const& session() const;
+    std::int64_t uid() const { return session().uid; }
+    std::string const& db() const { return session().db; }
+    boost::json::object const& context() const { return session().context; }
+
+    /// The server's longpolling_timeout (the seed's get_timeout()).
+    clock::duration timeout() const { return timeout_; }
+
+    /// When the framework stops waiting for this handler and answers 408.
+    clock::time_point deadline() const { return deadline_; }
+
+    /// Set by the framework once the session store has found the session.
+    void attach_session(orm::session s) { session_ = std::move(s); }
+
+private:
+    boost::json::value const& require(std::string_view name) const;
+
+    std::string method_;
+    std::string path_;
+    boost::json::object params_;
+    std::optional<std::string> session_id_;
+    std::optional<orm::session> session_;
+    clock::duration timeout_;
+    clock::time_point deadline_;
+};
+
+template <>
+boost::json::value request::param<boost::json::value>(std::string_view name) const;
+template <>
+std::string request::param<std::string>(std::string_view name) const;
+template <>
+std::int64_t request::param<std::int64_t>(std::string_view name) const;
+template <>
+double request::param<double>(std::string_view name) const;
+template <>
+bool request::param<bool>(std::string_view name) const;
+
+} // namespace lp

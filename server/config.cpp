@@ -1,0 +1,269 @@
+#include "server/config.hpp"
+
+#include "orm_bridge/log.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+namespace lp {
+namespace {
+
+std::string trim(std::string_view text)
+{
+    auto const first = text.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos)
+        return {};
+    auto const last = text.find_last_not_of(" \t\r");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+/// Odoo writes unset options as "False" or "None".
+bool is_unset(std::string const& value) { return value.empty() || value == "False" || value == "None"; }
+
+std::uint64_t parse_number(std::string const& value, std::string const& what, std::uint64_t min, std::uint64_t max)
+{
+    std::uint64_t number = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || error != std::errc{} || end != value.data() + value.size() || number < min || number > max)
+        throw config_error(what + ": '" + value + "' is not a whole number from " + std::to_string(min) + " to "
+                           + std::to_string(max));
+    return number;
+}
+
+std::vector<std::string> split_list(std::string const& value)
+{
+    std::vector<std::string> items;
+    std::stringstream stream(value);
+    for (std::string item; std::getline(stream, item, ',');)
+        if (auto name = trim(item); !name.empty())
+            items.push_back(name);
+    return items;
+}
+
+/// One setting, known by its config-file key and its flags.
+struct setting {
+    std::string_view key;
+    std::string_view flag;
+    char short_flag;
+    std::string_view value_name;
+    std::string_view help;
+    void (*apply)(server_config&, std::string const& value, std::string const& what);
+};
+
+constexpr setting settings[] = {
+    {"db_name", "--database", 'd', "DB[,DB...]",
+     "databases to serve (repeatable; default: the file's db_name)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         auto names = split_list(v);
+         if (names.empty())
+             throw config_error(what + ": expected a database name");
+         c.databases.insert(c.databases.end(), names.begin(), names.end());
+     }},
+    {"longpolling_server_host", "--interface", 'i', "ADDRESS", "IP address to listen on (default 127.0.0.1)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         auto const address = v == "localhost" ? std::string("127.0.0.1") : v;
+         unsigned char buffer[16];
+         if (inet_pton(AF_INET, address.c_str(), buffer) != 1 && inet_pton(AF_INET6, address.c_str(), buffer) != 1)
+             throw config_error(what + ": '" + v + "' is not an IP address (host names are not resolved)");
+         c.interface = address;
+     }},
+    {"longpolling_server_port", "--port", 'p', "PORT", "TCP port (default 8068; 0 picks a free one)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.port = static_cast<std::uint16_t>(parse_number(v, what, 0, 65535));
+     }},
+    {"max_cursor", "--max-cursor", 0, "N", "most PostgreSQL connections open at once per database (default 2)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.max_cursor = static_cast<unsigned>(parse_number(v, what, 1, 1000));
+     }},
+    {"longpolling_path", "--longpolling-path", 0, "PATH", "prefix of every route (default /openerplongpolling)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (v.empty() || v.front() != '/')
+             throw config_error(what + ": '" + v + "' must start with '/'");
+         c.longpolling_path = v;
+     }},
+    {"longpolling_timeout", "--longpolling-timeout", 0, "SECONDS",
+     "how long a handler may run before the client gets 408 (default 60)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.longpolling_timeout = std::chrono::seconds(parse_number(v, what, 1, 86400));
+     }},
+    {"db_host", "--db-host", 0, "HOST", "PostgreSQL IP address or socket directory (default: libpq's)",
+     [](server_config& c, std::string const& v, std::string const&) { c.db_host = v; }},
+    {"db_port", "--db-port", 0, "PORT", "PostgreSQL port",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         parse_number(v, what, 1, 65535);
+         c.db_port = v;
+     }},
+    {"db_user", "--db-user", 0, "USER", "PostgreSQL user",
+     [](server_config& c, std::string const& v, std::string const&) { c.db_user = v; }},
+    {"db_password", "--db-password", 0, "PASSWORD", "PostgreSQL password",
+     [](server_config& c, std::string const& v, std::string const&) { c.db_password = v; }},
+    {"data_dir", "--data-dir", 0, "DIR", "Odoo's data_dir (sessions are read from DIR/sessions)",
+     [](server_config& c, std::string const& v, std::string const&) { c.data_dir = v; }},
+    {"log_level", "--log-level", 0, "LEVEL", "debug, info, warn, error or critical (default info)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         try {
+             log::parse_level(v);
+         }
+         catch (std::invalid_argument const& e) {
+             throw config_error(what + ": " + e.what());
+         }
+         c.log_level = v;
+     }},
+    {"http_header_limit", "--header-limit", 0, "BYTES", "largest request header (default 8192; 431 above)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.header_limit = parse_number(v, what, 256, 1 << 20);
+     }},
+    {"http_body_limit", "--body-limit", 0, "BYTES", "largest request body (default 1048576; 413 above)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.body_limit = parse_number(v, what, 0, std::uint64_t(1) << 32);
+     }},
+    {"http_header_timeout", "--header-timeout", 0, "SECONDS",
+     "time to receive a request header, and keep-alive idle time (default 30)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.header_timeout = std::chrono::seconds(parse_number(v, what, 1, 3600));
+     }},
+    {"http_body_timeout", "--body-timeout", 0, "SECONDS", "time to receive a body or send a reply (default 60)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.body_timeout = std::chrono::seconds(parse_number(v, what, 1, 3600));
+     }},
+};
+
+setting const* find_by_key(std::string_view key)
+{
+    for (auto const& s : settings)
+        if (s.key == key)
+            return &s;
+    return nullptr;
+}
+
+setting const* find_by_flag(std::string_view flag)
+{
+    for (auto const& s : settings)
+        if (s.flag == flag || (s.short_flag && flag.size() == 2 && flag[0] == '-' && flag[1] == s.short_flag))
+            return &s;
+    return nullptr;
+}
+
+} // namespace
+
+void read_config_file(std::string const& path, server_config& config)
+{
+    std::ifstream file(path);
+    if (!file)
+        throw config_error("cannot read config file '" + path + "'");
+    std::map<std::string, std::string> options;
+    std::string section;
+    std::string line;
+    for (int number = 1; std::getline(file, line); ++number) {
+        auto const text = trim(line);
+        if (text.empty() || text.front() == '#' || text.front() == ';')
+            continue;
+        if (text.front() == '[') {
+            if (text.back() != ']')
+                throw config_error(path + ":" + std::to_string(number) + ": malformed section header");
+            section = trim(std::string_view(text).substr(1, text.size() - 2));
+            continue;
+        }
+        auto const separator = text.find_first_of("=:");
+        if (separator == std::string::npos)
+            throw config_error(path + ":" + std::to_string(number) + ": expected 'key = value'");
+        if (section != "options")
+            continue;
+        options[trim(std::string_view(text).substr(0, separator))] = trim(std::string_view(text).substr(separator + 1));
+    }
+
+    // Odoo's own port settings say where its long-polling worker listens: this server takes
+    // that place unless web_longpolling's longpolling_server_port is set.
+    for (auto const* key : {"gevent_port", "longpolling_port"})
+        if (auto it = options.find(key); it != options.end() && !is_unset(it->second)
+                                          && !options.contains("longpolling_server_port"))
+            options["longpolling_server_port"] = it->second;
+
+    for (auto const& [key, value] : options) {
+        auto const* s = find_by_key(key);
+        if (!s) {
+            log::debug("config", "ignoring option '", key, "' of ", path);
+            continue;
+        }
+        if (is_unset(value))
+            continue;
+        s->apply(config, value, path + ": " + key);
+    }
+}
+
+server_config parse_command_line(int argc, char const* const* argv)
+{
+    std::vector<std::pair<setting const*, std::string>> flags;
+    std::optional<std::string> config_file;
+    server_config config;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            config.show_help = true;
+            return config;
+        }
+        std::optional<std::string> value;
+        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
+            value = arg.substr(arg.find('=') + 1);
+            arg = arg.substr(0, arg.find('='));
+        }
+        bool const is_config = arg == "-c" || arg == "--config";
+        setting const* s = is_config ? nullptr : find_by_flag(arg);
+        if (!is_config && !s)
+            throw config_error("unknown option '" + arg + "' (see --help)");
+        if (!value) {
+            if (i + 1 >= argc)
+                throw config_error("option '" + arg + "' needs a value");
+            value = argv[++i];
+        }
+        if (is_config)
+            config_file = *value;
+        else
+            flags.emplace_back(s, *value);
+    }
+
+    if (config_file)
+        read_config_file(*config_file, config);
+    // Flags override the file; -d replaces the file's db_name rather than adding to it.
+    bool databases_from_flags = false;
+    for (auto const& [s, value] : flags) {
+        if (s->key == "db_name" && !databases_from_flags) {
+            config.databases.clear();
+            databases_from_flags = true;
+        }
+        auto const name = s->flag.empty() ? std::string("-") + s->short_flag : std::string(s->flag);
+        s->apply(config, value, "option " + name);
+    }
+    return config;
+}
+
+std::string usage()
+{
+    std::ostringstream text;
+    text << "usage: longpolling-server [-c FILE] [-d DB[,DB...]] [-i ADDRESS] [-p PORT] [--max-cursor N] [options]\n\n"
+            "A single-threaded long-polling server for OpenERP/Odoo databases.\n\n"
+            "  -c, --config FILE                 read FILE's [options] section (an Odoo/OpenERP config file works;\n"
+            "                                    flags override it)\n";
+    for (auto const& s : settings) {
+        std::string left = "  ";
+        left += s.short_flag ? std::string("-") + s.short_flag + ", " : std::string("    ");
+        left += std::string(s.flag) + " " + std::string(s.value_name);
+        if (left.size() < 36)
+            left.resize(36, ' ');
+        else
+            left += "\n" + std::string(36, ' ');
+        text << left << " " << s.help << "   [file: " << s.key << "]\n";
+    }
+    text << "  -h, --help                        show this text\n\n"
+            "Config-file only: gevent_port / longpolling_port (Odoo's) set the port when -p and\n"
+            "longpolling_server_port are absent. Values False or None mean unset, as Odoo writes them.\n"
+            "Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a bad option or file, 1 on other errors.\n";
+    return text.str();
+}
+
+} // namespace lp

@@ -1,0 +1,60 @@
+// The server's settings: defaults, then an OpenERP-style config file (-c), then flags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lp {
+
+/// A bad flag, value or file. main() prints "longpolling-server: <what>" and exits with 2.
+struct config_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct server_config {
+    // The seed's flags.
+    std::vector<std::string> databases;   ///< -d; db_name of the file when absent
+    std::string interface = "127.0.0.1";  ///< -i
+    std::uint16_t port = 8068;            ///< -p; 0 picks a free port (logged)
+    unsigned max_cursor = 2;              ///< --max-cursor, per database
+
+    // web_longpolling's settings.
+    std::string longpolling_path = "/openerplongpolling";
+    std::chrono::seconds longpolling_timeout{60};
+
+    // How to reach PostgreSQL (Odoo's names).
+    std::string db_host;     ///< an IP address or a socket directory; empty: libpq's default
+    std::string db_port;
+    std::string db_user;
+    std::string db_password;
+    std::string data_dir;    ///< Odoo's data_dir; sessions are read from <data_dir>/sessions
+
+    std::string log_level = "info";
+
+    // HTTP limits.
+    std::size_t header_limit = 8 * 1024;
+    std::size_t body_limit = 1024 * 1024;
+    std::chrono::seconds header_timeout{30}; ///< to receive a request's header (and keep-alive idle time)
+    std::chrono::seconds body_timeout{60};   ///< to receive its body, and to write a reply
+
+    bool show_help = false;
+};
+
+/// Reads the flags (argv[1..]) and the config file they name.
+/// Errors: config_error with a one-line message naming the flag, key or file.
+server_config parse_command_line(int argc, char const* const* argv);
+
+/// Applies an OpenERP/Odoo config file's [options] section to `config`. Keys the server does
+/// not use are ignored (logged at debug level), so Odoo's own file works.
+/// Errors: config_error naming the file and line.
+void read_config_file(std::string const& path, server_config& config);
+
+/// The text of --help.
+std::string usage();
+
+} // namespace lp

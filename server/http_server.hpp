@@ -1,0 +1,61 @@
+// The HTTP/1.1 transport: accepts connections, reads requests under limits and timeouts,
+// hands them to the dispatcher and writes its answers. One coroutine per connection.
+#pragma once
+
+#include "routes/dispatcher.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <list>
+
+namespace lp {
+
+struct http_limits {
+    std::size_t header_limit = 8 * 1024;       ///< larger headers get 431
+    std::size_t body_limit = 1024 * 1024;      ///< larger bodies get 413
+    std::chrono::seconds header_timeout{30};   ///< to receive a header; also the keep-alive idle time
+    std::chrono::seconds body_timeout{60};     ///< to receive a body, and to write a reply
+};
+
+/// Serves `dispatcher` on one listening socket.
+///
+/// Lifetime: must outlive its connections' coroutines; stop() and then let the io_context
+/// run until on_closed has been called.
+class http_server {
+public:
+    /// Binds and listens. Errors: boost::system::system_error (address in use, bad address).
+    http_server(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, http_limits limits,
+                dispatcher& requests);
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    /// Starts accepting.
+    void start();
+
+    /// Stops accepting, makes every waiting handler answer now, closes idle keep-alive
+    /// connections, and calls `on_closed` once the last connection has finished its reply.
+    void stop(std::function<void()> on_closed);
+
+    std::size_t connections() const { return connections_.size(); }
+
+private:
+    struct connection;
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    void forget(std::list<connection*>::iterator at);
+
+    boost::asio::io_context& io_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    http_limits limits_;
+    dispatcher& dispatcher_;
+    bool stopping_ = false;
+    std::list<connection*> connections_;
+    std::function<void()> on_closed_;
+};
+
+} // namespace lp
