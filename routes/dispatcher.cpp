@@ -24,24 +24,32 @@ enum class reply_form {
     http        ///< http mode: the handler's own body
 };
 
-/// What a handler produced, whatever its mode.
-struct handler_output {
+/// What a handler produced, whatever its mode, or the exception it raised. Errors travel as
+/// values because the `||` below waits for the first *successful* branch: a thrown error
+/// would otherwise be ignored until the deadline fired.
+struct handler_outcome {
     std::optional<json::value> json;
     std::optional<http_reply> http;
+    std::exception_ptr error;
 };
 
-asio::awaitable<handler_output> invoke(route_table::route const& route, request& req)
+asio::awaitable<handler_outcome> invoke(route_table::route const& route, request& req)
 {
-    handler_output output;
-    if (auto const* handler = std::get_if<json_handler>(&route.handler)) {
-        auto value = co_await (*handler)(req);
-        output.json = std::move(value);
+    handler_outcome outcome;
+    try {
+        if (auto const* handler = std::get_if<json_handler>(&route.handler)) {
+            auto value = co_await (*handler)(req);
+            outcome.json = std::move(value);
+        }
+        else {
+            auto reply = co_await std::get<http_handler>(route.handler)(req);
+            outcome.http = std::move(reply);
+        }
     }
-    else {
-        auto reply = co_await std::get<http_handler>(route.handler)(req);
-        output.http = std::move(reply);
+    catch (...) {
+        outcome.error = std::current_exception();
     }
-    co_return output;
+    co_return outcome;
 }
 
 /// Waits until the timer expires or is cancelled; never throws.
@@ -82,7 +90,7 @@ outgoing_response error_response(reply_form form, json::value const& rpc_id, err
     return out;
 }
 
-outgoing_response success_response(reply_form form, json::value const& rpc_id, handler_output output)
+outgoing_response success_response(reply_form form, json::value const& rpc_id, handler_outcome output)
 {
     outgoing_response out;
     if (output.http) {
@@ -243,8 +251,12 @@ asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& rou
     error_reply error;
     try {
         auto outcome = co_await (invoke(route, call.req) || wait_for(deadline));
-        if (outcome.index() == 0)
-            co_return success_response(call.form, call.rpc_id, std::move(std::get<0>(outcome)));
+        if (outcome.index() == 0) {
+            auto& finished = std::get<0>(outcome);
+            if (finished.error)
+                std::rethrow_exception(finished.error);
+            co_return success_response(call.form, call.rpc_id, std::move(finished));
+        }
         throw request_timeout(stopping_ ? "the server is shutting down"
                                         : "the handler did not answer within longpolling_timeout ("
                                               + seconds_text(call.req.timeout()) + ")");

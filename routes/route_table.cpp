@@ -1,5 +1,7 @@
 #include "routes/route_table.hpp"
 
+#include "routes/url.hpp"
+
 #include <stdexcept>
 
 namespace lp {
@@ -34,6 +36,8 @@ route_table::route_table(std::span<route_definition const> definitions, std::str
     for (auto const& definition : definitions) {
         auto const name = std::string(definition.handler_name);
         auto const path = definition.path;
+        if (auto error = route_path_error(path); !error.empty())
+            throw std::invalid_argument("route '" + name + "': " + std::string(error) + ": '" + std::string(path) + "'");
         if (!base.empty() && (path == base || path.starts_with(base + "/")))
             throw std::invalid_argument("route '" + name + "': path '" + std::string(path)
                                         + "' must not contain longpolling_path '" + base
@@ -59,8 +63,13 @@ std::optional<route_table::match_result> route_table::match(std::string_view pat
 {
     if (auto exact = static_paths_.find(std::string(path)); exact != static_paths_.end())
         return match_result{&routes_[exact->second], {}};
-    // Patterns in registration order; static ones too, for paths sent percent-encoded.
+    if (auto decoded = url_decode(path, false); decoded && *decoded != path)
+        if (auto exact = static_paths_.find(*decoded); exact != static_paths_.end())
+            return match_result{&routes_[exact->second], {}};
+    // Patterns in registration order (static paths were looked up above).
     for (auto const& candidate : routes_) {
+        if (candidate.pattern.is_static())
+            continue;
         if (auto variables = candidate.pattern.match(path))
             return match_result{&candidate, std::move(*variables)};
     }

@@ -1,0 +1,53 @@
+#include "orm_bridge/session_token.hpp"
+
+#include "orm_bridge/python_repr.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace lp::orm {
+
+std::string compute_session_token(std::string_view sid, session_token_fields const& row)
+{
+    std::array<boost::json::value, 5> const tuple{
+        boost::json::value(row.active),
+        boost::json::value(row.id),
+        boost::json::value(row.login),
+        row.password ? boost::json::value(*row.password) : boost::json::value(nullptr),
+        boost::json::value(row.database_secret),
+    };
+    std::string const key = python_tuple_repr(tuple);
+
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_size = 0;
+    // One-shot HMAC() is not deprecated in OpenSSL 3 (only the HMAC_CTX API is).
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<unsigned char const*>(sid.data()), sid.size(), digest, &digest_size)
+        == nullptr)
+        throw std::runtime_error("compute_session_token: OpenSSL HMAC failed");
+
+    char const digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * digest_size);
+    for (unsigned int i = 0; i < digest_size; ++i) {
+        hex += digits[digest[i] >> 4];
+        hex += digits[digest[i] & 0x0f];
+    }
+    return hex;
+}
+
+bool tokens_equal(std::string_view a, std::string_view b)
+{
+    // Tokens have a fixed length, so returning early on a length mismatch reveals nothing.
+    if (a.size() != b.size())
+        return false;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+} // namespace lp::orm
