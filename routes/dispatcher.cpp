@@ -148,8 +148,8 @@ struct dispatcher::route_call {
 };
 
 dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
-                       std::chrono::steady_clock::duration timeout)
-    : routes_(routes), sessions_(sessions), timeout_(timeout)
+                       std::chrono::steady_clock::duration timeout, orm::database_set* databases)
+    : routes_(routes), sessions_(sessions), databases_(databases), timeout_(timeout)
 {
 }
 
@@ -210,6 +210,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
         route_call call{request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
                         form, rpc_id};
 
+        call.req.attach_databases(databases_);
         // Authentication: the session store is the seam (orm_bridge/session.hpp).
         if (session_id) {
             auto found = co_await sessions_.find(*session_id);

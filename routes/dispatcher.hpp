@@ -2,6 +2,7 @@
 // It knows nothing of sockets: the transport hands it a parsed request and writes the answer.
 #pragma once
 
+#include "orm_bridge/database.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/route_table.hpp"
 
@@ -37,7 +38,9 @@ struct outgoing_response {
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.
 class dispatcher {
 public:
-    dispatcher(route_table const& routes, orm::session_store& sessions, std::chrono::steady_clock::duration timeout);
+    /// `databases` may be null when the server serves none (requests then have no models).
+    dispatcher(route_table const& routes, orm::session_store& sessions, std::chrono::steady_clock::duration timeout,
+               orm::database_set* databases = nullptr);
 
     /// The response to `in`. Never throws: errors become 4xx/5xx responses.
     /// Cancellation: stop() makes every pending dispatch answer at once, as at its deadline.
@@ -55,6 +58,7 @@ private:
 
     route_table const& routes_;
     orm::session_store& sessions_;
+    orm::database_set* databases_;
     std::chrono::steady_clock::duration timeout_;
     bool stopping_ = false;
     // The deadline timer of every running handler: stop() fires them all. A list, so that a

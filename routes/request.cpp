@@ -30,6 +30,22 @@ orm::session const& request::session() const
     return *session_;
 }
 
+orm::database& request::session_database() const
+{
+    auto const& s = session();
+    auto* db = databases_ ? databases_->find(s.db) : nullptr;
+    if (!db)
+        throw authentication_error("the session's database '" + s.db + "' is not served by this server");
+    return *db;
+}
+
+orm::model request::model(std::string name) const
+{
+    return orm::model(session_database(), std::move(name), deadline_, session().context);
+}
+
+orm::read_cursor request::cursor() const { return orm::read_cursor(session_database(), deadline_); }
+
 boost::json::value const& request::require(std::string_view name) const
 {
     auto const* value = params_.if_contains(name);

@@ -1,6 +1,7 @@
 // What a handler sees of the request it serves.
 #pragma once
 
+#include "orm_bridge/model.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/errors.hpp"
 
@@ -67,8 +68,21 @@ public:
     /// When the framework stops waiting for this handler and answers 408.
     clock::time_point deadline() const { return deadline_; }
 
+    /// The logged-in user's database's model `name` ("res.users"), read-only
+    /// (the seed's `request.model('res.users').read(...)`).
+    /// Errors: authentication_error (401) without a valid session, or when the session's
+    /// database is not served by this server.
+    orm::model model(std::string name) const;
+
+    /// Raw read-only, parameterised SQL on the logged-in user's database.
+    /// Errors: as model().
+    orm::read_cursor cursor() const;
+
     /// Set by the framework once the session store has found the session.
     void attach_session(orm::session s) { session_ = std::move(s); }
+
+    /// Set by the framework: the databases this server serves.
+    void attach_databases(orm::database_set* databases) { databases_ = databases; }
 
 private:
     boost::json::value const& require(std::string_view name) const;
@@ -77,7 +91,10 @@ private:
     std::string path_;
     boost::json::object params_;
     std::optional<std::string> session_id_;
+    orm::database& session_database() const;
+
     std::optional<orm::session> session_;
+    orm::database_set* databases_ = nullptr;
     clock::duration timeout_;
     clock::time_point deadline_;
 };

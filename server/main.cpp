@@ -1,6 +1,8 @@
 // longpolling-server: the process. Reads the configuration, binds the routes under
 // longpolling_path, serves them on one thread, and shuts down cleanly on SIGINT/SIGTERM.
+#include "orm_bridge/database.hpp"
 #include "orm_bridge/log.hpp"
+#include "orm_bridge/odoo_session_store.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/dispatcher.hpp"
 #include "routes/route_table.hpp"
@@ -15,6 +17,9 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 
@@ -32,6 +37,15 @@ void raise_descriptor_limit()
     }
 }
 
+/// Odoo's data_dir/sessions; Odoo's default data_dir is ~/.local/share/Odoo.
+std::filesystem::path session_directory(lp::server_config const& config)
+{
+    if (!config.data_dir.empty())
+        return std::filesystem::path(config.data_dir) / "sessions";
+    char const* home = std::getenv("HOME");
+    return std::filesystem::path(home ? home : "/") / ".local/share/Odoo/sessions";
+}
+
 int serve(lp::server_config const& config)
 {
     lp::log::set_level(lp::log::parse_level(config.log_level));
@@ -44,9 +58,34 @@ int serve(lp::server_config const& config)
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
 
     asio::io_context io(1);
-    // Real sessions arrive with the ORM bridge; until then must_be_authenticated routes answer 401.
-    lp::orm::no_session_store sessions;
-    lp::dispatcher requests(routes, sessions, config.longpolling_timeout);
+
+    // PostgreSQL: one read-only cursor pool per database. statement_timeout stays below the
+    // request deadline so PostgreSQL stops a slow statement before the client gives up.
+    lp::orm::connection_settings pg;
+    pg.host = config.db_host;
+    pg.port = config.db_port;
+    pg.user = config.db_user;
+    pg.password = config.db_password;
+    pg.max_cursor = config.max_cursor;
+    pg.statement_timeout = std::max(std::chrono::milliseconds(500),
+                                    std::chrono::milliseconds(config.longpolling_timeout) - std::chrono::milliseconds(500));
+    lp::orm::database_set databases(io.get_executor(), config.databases, pg);
+    for (auto const& [name, db] : databases.all())
+        lp::log::info("server", "database '", name, "': at most ", config.max_cursor, " cursors");
+
+    // Sessions come from Odoo's own session files. Without a database there is nothing to
+    // check them against, and must_be_authenticated routes answer 401.
+    std::unique_ptr<lp::orm::session_store> sessions;
+    if (databases.all().empty()) {
+        lp::log::warning("server", "no database (-d or db_name): models and sessions are unavailable");
+        sessions = std::make_unique<lp::orm::no_session_store>();
+    }
+    else {
+        auto const sessions_dir = session_directory(config);
+        lp::log::info("server", "Odoo sessions are read from ", sessions_dir.string());
+        sessions = std::make_unique<lp::orm::odoo_session_store>(sessions_dir, databases);
+    }
+    lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &databases);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
@@ -59,6 +98,7 @@ int serve(lp::server_config const& config)
     // seconds without the connections closing, stops at once.
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer hard_stop(io);
+    bool forced = false;
     signals.async_wait([&](boost::system::error_code ec, int signal_number) {
         if (ec)
             return;
@@ -68,12 +108,15 @@ int serve(lp::server_config const& config)
         hard_stop.async_wait([&](boost::system::error_code timer_ec) {
             if (!timer_ec) {
                 lp::log::warning("server", "connections did not close within 2 s; stopping now");
+                forced = true;
                 io.stop();
             }
         });
         signals.async_wait([&](boost::system::error_code again, int) {
-            if (!again)
+            if (!again) {
+                forced = true;
                 io.stop();
+            }
         });
         server.stop([&] {
             hard_stop.cancel();
@@ -82,6 +125,13 @@ int serve(lp::server_config const& config)
     });
 
     io.run();
+    if (forced) {
+        // Handlers are still suspended mid-request; unwinding them now would touch sockets
+        // and connections in an io_context that is being torn down. Leave at once.
+        lp::log::info("server", "stopped");
+        std::_Exit(0);
+    }
+    databases.close();
     lp::log::info("server", "stopped");
     return 0;
 }

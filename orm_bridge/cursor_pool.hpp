@@ -1,0 +1,93 @@
+// A bounded pool of read-only PostgreSQL connections for one database, lent out as cursors.
+#pragma once
+
+#include "orm_bridge/pg_connection.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace lp::orm {
+
+struct pool_settings {
+    std::string database;                        ///< the database name, used in messages and application_name
+    pg::connection_parameters connection;        ///< libpq keywords, including dbname
+    unsigned max_size = 2;                       ///< --max-cursor: most connections open at once, ever
+    std::size_t max_waiting = 1000;              ///< requests that may queue for a cursor; more get 503
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds acquire_timeout{10000}; ///< longest wait in the queue
+    std::chrono::milliseconds statement_timeout{30000}; ///< server-side limit, and below every lease's deadline
+    std::chrono::milliseconds idle_in_transaction_timeout{60000}; ///< PostgreSQL's backstop for a leaked lease
+};
+
+struct pool_stats {
+    std::size_t open = 0;       ///< connections open or connecting
+    std::size_t idle = 0;
+    std::size_t waiting = 0;    ///< requests queued for a cursor
+    std::uint64_t leases = 0;   ///< cursors handed out so far
+    std::uint64_t dropped = 0;  ///< connections closed because they broke or were left busy
+    std::uint64_t connect_failures = 0;
+};
+
+class cursor_pool;
+
+/// A leased connection inside a read-only transaction: `BEGIN READ ONLY` before its first
+/// statement, `ROLLBACK` when it is returned, whatever happened.
+///
+/// Lifetime: move-only; returning happens in the destructor, which never waits (the pool
+/// rolls back in its own coroutine). Keep it in a scope that ends before any long wait: a
+/// parked request must hold no cursor.
+class cursor {
+public:
+    cursor(cursor&& other) noexcept;
+    cursor& operator=(cursor&&) = delete;
+    ~cursor();
+
+    /// Runs one read-only statement. Errors: pg::error (query_failed with its SQLSTATE, e.g.
+    /// 25006 when the statement tries to write; connection errors when PostgreSQL went away).
+    boost::asio::awaitable<pg::result> query(std::string sql, pg::parameters params = {});
+
+    std::string const& database() const;
+
+private:
+    friend class cursor_pool;
+    struct state;
+    struct node;
+    cursor(std::shared_ptr<state> pool, node* leased, std::chrono::steady_clock::time_point deadline);
+
+    std::shared_ptr<state> pool_;
+    node* node_;
+    std::chrono::steady_clock::time_point deadline_;
+    bool begun_ = false;
+};
+
+/// The cursors of one database: at most max_size connections, waiters served in FIFO order
+/// until their deadline, at most one connection being opened at a time.
+///
+/// Errors: acquire() throws lp::service_unavailable (503) when the queue is full, when no
+/// connection frees up in time, or when PostgreSQL cannot be reached.
+class cursor_pool {
+public:
+    cursor_pool(boost::asio::any_io_executor executor, pool_settings settings);
+    ~cursor_pool();
+    cursor_pool(cursor_pool const&) = delete;
+    cursor_pool& operator=(cursor_pool const&) = delete;
+
+    /// A cursor, now or when one is free; waits at most until `deadline` and acquire_timeout.
+    boost::asio::awaitable<cursor> acquire(std::chrono::steady_clock::time_point deadline);
+
+    pool_stats stats() const;
+    pool_settings const& settings() const;
+
+    /// Closes idle connections and refuses new leases; leased ones close when returned.
+    void close();
+
+private:
+    std::shared_ptr<cursor::state> state_;
+};
+
+} // namespace lp::orm

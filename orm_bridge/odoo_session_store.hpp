@@ -1,0 +1,33 @@
+// Sessions read from Odoo's own filesystem store, checked against the database.
+#pragma once
+
+#include "orm_bridge/database.hpp"
+#include "orm_bridge/session.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+namespace lp::orm {
+
+/// Finds the Odoo session of a request in `<data_dir>/sessions` (pickle or JSON files, as
+/// Odoo writes them) and accepts it only when it is logged in, names a database this server
+/// serves, and — when it carries a session_token (Odoo 12-17) — its token matches the one
+/// Odoo would compute now from the user's row and database.secret. So a logged-out user (file
+/// gone), a changed password or a deactivated user is refused at once.
+///
+/// Errors: a corrupt session file is logged and treated as no session; a database failure
+/// propagates (503).
+class odoo_session_store final : public session_store {
+public:
+    odoo_session_store(std::filesystem::path sessions_dir, database_set& databases,
+                       std::chrono::milliseconds check_timeout = std::chrono::seconds(10));
+
+    boost::asio::awaitable<std::optional<session>> find(std::string session_id) override;
+
+private:
+    std::filesystem::path sessions_dir_;
+    database_set& databases_;
+    std::chrono::milliseconds check_timeout_;
+};
+
+} // namespace lp::orm
