@@ -198,18 +198,25 @@ asio::awaitable<pg::result> cursor::query(std::string sql, pg::parameters params
     if (!node_)
         throw std::logic_error("query on a returned cursor");
     if (!begun_) {
-        // Read-only, and a statement_timeout below this lease's deadline so that PostgreSQL
-        // cancels a slow statement cleanly before the client gives up. One round trip; both
-        // revert at ROLLBACK.
+        // Read-only, with a statement_timeout below this lease's deadline so that PostgreSQL
+        // cancels a slow statement cleanly before the client gives up (SET LOCAL reverts at
+        // ROLLBACK). The SELECT takes the transaction's snapshot: from then on PostgreSQL
+        // refuses SET TRANSACTION READ WRITE. One round trip.
         auto const remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now());
         auto const limit = std::clamp(remaining - std::chrono::milliseconds(100), std::chrono::milliseconds(1),
                                       pool_->settings.statement_timeout);
         co_await node_->conn.execute("BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = "
-                                         + std::to_string(limit.count()),
+                                         + std::to_string(limit.count()) + "; SELECT 1",
                                      deadline_);
         begun_ = true;
     }
     auto r = co_await node_->conn.query(std::move(sql), std::move(params), deadline_);
+    if (node_->conn.transaction_status() == PQTRANS_IDLE) {
+        // The statement ended the lease's transaction (COMMIT, ROLLBACK, END): what follows
+        // would run outside the read-only transaction. Never reuse this connection.
+        node_->conn.close();
+        throw pg::error(pg::errc::protocol, "a cursor's statement must not end its read-only transaction");
+    }
     co_return r;
 }
 

@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <poll.h>
+
 namespace lp::orm::pg {
 namespace {
 namespace asio = boost::asio;
@@ -233,9 +235,15 @@ bool connection::check_alive()
     if (!ok())
         return false;
     // Non-blocking: reads what is there (e.g. the FATAL a terminated backend sends before
-    // closing) and reports EOF as a broken connection.
-    if (!PQconsumeInput(conn_) || PQstatus(conn_) == CONNECTION_BAD)
-        return false;
+    // closing) and reports EOF as a broken connection. An idle connection has nothing to say,
+    // so while the socket stays readable keep reading: the EOF may follow the FATAL message.
+    for (int round = 0; round < 4; ++round) {
+        if (!PQconsumeInput(conn_) || PQstatus(conn_) == CONNECTION_BAD)
+            return false;
+        pollfd readable{PQsocket(conn_), POLLIN, 0};
+        if (::poll(&readable, 1, 0) <= 0)
+            break;
+    }
     return true;
 }
 

@@ -66,4 +66,29 @@ LONGPOLLING_ROUTE(whoami, "/whoami", lp::mode::json, lp::must_be_authenticated)
     co_return json::object{{"uid", request.uid()}, {"db", request.db()}, {"context", request.context()}};
 }
 
+// The seed's ORM example: read the logged-in user through a pooled, read-only cursor.
+// Answers [{"id":2,"login":"admin","partner_id":[2,"Administrator"]}].
+LONGPOLLING_ROUTE(partner_of_user, "/partner_of_user", lp::mode::json, lp::must_be_authenticated)
+{
+    auto users = request.model("res.users");
+    // g++ 12: a braced list inside a co_await expression does not compile ("array used as
+    // initializer"); name it first.
+    json::array const fields{"login", "partner_id"};
+    auto rows = co_await users.read(request.uid(), fields);
+    co_return rows;
+}
+
+// search_read with an Odoo domain from the client, e.g.
+//   ?data={"domain":[["name","ilike","demo"]],"limit":5}
+// A malformed domain, an unknown field or a value of the wrong type is a 400 naming it.
+LONGPOLLING_ROUTE(partners, "/partners", lp::mode::json, lp::must_be_authenticated)
+{
+    auto partners = request.model("res.partner");
+    auto domain = request.param<json::value>("domain", json::array{});
+    json::array const fields{"name", "email"};
+    auto rows = co_await partners.search_read(domain, fields, 0, request.param<std::int64_t>("limit", 80),
+                                              request.param<std::string>("order", "name"));
+    co_return rows;
+}
+
 } // namespace

@@ -1,0 +1,122 @@
+// The built server on a real database: Odoo sessions, models over HTTP, the cursor bound
+// under load, and no transaction left open.
+#include "tests/support/http_client.hpp"
+#include "tests/support/pg_database.hpp"
+#include "tests/support/python.hpp"
+#include "tests/support/server_process.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace json = boost::json;
+using lp::test::http_connection;
+using lp::test::http_request;
+
+namespace {
+constexpr char secret[] = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90";
+
+struct fixture {
+    lp::test::test_database db{"lp_server"};
+    lp::test::temp_directory data_dir;
+    std::string admin_sid = make_session("--uid 2 --login admin --password admin --secret " + std::string(secret));
+
+    std::string make_session(std::string const& extra)
+    {
+        auto const command = lp::test::env_or_fail("LP_SOURCE_DIR") + "/scripts/make-odoo-session --data-dir "
+                           + data_dir.path().string() + " --db " + db.name() + " " + extra;
+        FILE* pipe = popen(command.c_str(), "r");
+        char sid[128] = {};
+        BOOST_REQUIRE(pipe && std::fgets(sid, sizeof sid, pipe));
+        pclose(pipe);
+        std::string id(sid);
+        return id.substr(0, id.find('\n'));
+    }
+
+    lp::test::server_process start(std::string const& max_cursor = "2")
+    {
+        return lp::test::server_process({"-d", db.name(), "--db-host", lp::test::env_or_fail("LP_TEST_PGHOST"),
+                                         "--db-port", lp::test::env_or_fail("LP_TEST_PGPORT"), "--db-user",
+                                         lp::test::env_or_fail("LP_TEST_PGUSER"), "--data-dir",
+                                         data_dir.path().string(), "--max-cursor", max_cursor});
+    }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(server_with_database, fixture)
+
+BOOST_AUTO_TEST_CASE(sessions_from_cookie_query_or_jsonrpc)
+{
+    auto server = start();
+    auto by_cookie = http_request(server.port(), "GET", "/openerplongpolling/partner_of_user", "",
+                                  "Cookie: session_id=" + admin_sid + "\r\n");
+    BOOST_TEST(by_cookie.status == 200u);
+    BOOST_TEST(by_cookie.body == R"([{"id":2,"login":"admin","partner_id":[2,"Administrator"]}])");
+    auto by_query = http_request(server.port(), "GET", "/openerplongpolling/whoami?session_id=" + admin_sid);
+    BOOST_TEST(json::parse(by_query.body).at("uid").as_int64() == 2);
+    auto by_rpc = http_request(server.port(), "POST", "/openerplongpolling/whoami",
+                               R"({"jsonrpc":"2.0","method":"call","params":{"session_id":")" + admin_sid + R"("},"id":1})",
+                               "Content-Type: application/json\r\n");
+    BOOST_TEST(json::parse(by_rpc.body).at("result").at("db").as_string() == db.name());
+
+    auto forged = make_session("--uid 2 --login admin --password admin --secret wrong");
+    auto refused = http_request(server.port(), "GET", "/openerplongpolling/whoami", "", "Cookie: session_id=" + forged + "\r\n");
+    BOOST_TEST(refused.status == 401u);
+    BOOST_TEST(json::parse(refused.body).at("error").at("code").as_int64() == 100);
+}
+
+BOOST_AUTO_TEST_CASE(domains_over_http_and_their_errors)
+{
+    auto server = start();
+    auto const cookie = "Cookie: session_id=" + admin_sid + "\r\n";
+    auto found = http_request(server.port(), "POST", "/openerplongpolling/partners",
+                              R"({"jsonrpc":"2.0","params":{"domain":[["name","ilike","demo"]]},"id":1})",
+                              cookie + "Content-Type: application/json\r\n");
+    BOOST_TEST(json::serialize(json::parse(found.body).at("result"))
+               == R"([{"id":3,"name":"Marc Demo","email":"mark.brown23@example.com"}])");
+    auto bad = http_request(server.port(), "POST", "/openerplongpolling/partners",
+                            R"({"jsonrpc":"2.0","params":{"domain":[["nope","=",1]]},"id":2})",
+                            cookie + "Content-Type: application/json\r\n");
+    BOOST_TEST(bad.status == 400u);
+    BOOST_TEST(json::parse(bad.body).at("error").at("data").at("message").as_string()
+               == "domain: unknown field 'nope' on res.partner");
+}
+
+BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_on_two_cursors)
+{
+    lp::test::raise_descriptor_limit();
+    auto server = start("2");
+    std::vector<http_connection> clients;
+    for (int i = 0; i < 200; ++i) {
+        clients.emplace_back(server.port());
+        clients.back().send("GET /openerplongpolling/partner_of_user HTTP/1.1\r\nHost: x\r\nCookie: session_id=" + admin_sid
+                            + "\r\n\r\n");
+    }
+    int ok = 0;
+    for (auto& c : clients)
+        ok += c.read_response().status == 200 ? 1 : 0;
+    BOOST_TEST(ok == 200);
+    BOOST_TEST(db.server_connections() <= 2);
+    BOOST_TEST(db.server_connections("idle in transaction") == 0);
+    BOOST_TEST(server.status_field("Threads") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(requests_fail_with_503_while_postgresql_is_down_then_recover)
+{
+    auto server = start();
+    auto const cookie = "Cookie: session_id=" + admin_sid + "\r\n";
+    BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/partner_of_user", "", cookie).status == 200u);
+
+    auto const pg = lp::test::env_or_fail("LP_TEST_PG_SCRIPT") + " ";
+    auto const dir = lp::test::env_or_fail("LP_TEST_PG_DIR");
+    BOOST_REQUIRE(std::system((pg + "stop " + dir + " > /dev/null").c_str()) == 0);
+    auto down = http_request(server.port(), "GET", "/openerplongpolling/partner_of_user", "", cookie);
+    BOOST_TEST(down.status == 503u);
+    BOOST_TEST(down.header("retry-after") != "");
+    BOOST_REQUIRE(std::system((pg + "start " + dir + " > /dev/null").c_str()) == 0);
+
+    auto back = http_request(server.port(), "GET", "/openerplongpolling/partner_of_user", "", cookie);
+    BOOST_TEST(back.status == 200u);
+    BOOST_TEST(db.server_connections() <= 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
