@@ -51,11 +51,11 @@ LONGPOLLING_ROUTE(countdown, "/countdown/<int:seconds>", lp::mode::json, lp::pub
     auto const seconds = request.param<std::int64_t>("seconds");
     auto const started = std::chrono::steady_clock::now();
     co_await lp::sleep_for(std::chrono::seconds(seconds));
-    auto const waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto const waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     co_return json::object{
         {"seconds", seconds},
-        {"waited", waited},
-        {"timeout", std::chrono::duration<double>(request.timeout()).count()},
+        {"waited_ms", waited.count()},
+        {"timeout", std::chrono::duration_cast<std::chrono::seconds>(request.timeout()).count()},
         {"server_time", static_cast<std::int64_t>(std::time(nullptr))},
     };
 }
