@@ -205,8 +205,9 @@ asio::awaitable<pg::result> cursor::query(std::string sql, pg::parameters params
         auto const remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now());
         auto const limit = std::clamp(remaining - std::chrono::milliseconds(100), std::chrono::milliseconds(1),
                                       pool_->settings.statement_timeout);
-        co_await node_->conn.execute("BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = "
-                                         + std::to_string(limit.count()) + "; SELECT 1",
+        std::string const begin = pool_->settings.read_only ? "BEGIN TRANSACTION READ ONLY" : "BEGIN";
+        co_await node_->conn.execute(begin + "; SET LOCAL statement_timeout = " + std::to_string(limit.count())
+                                         + "; SELECT 1",
                                      deadline_);
         begun_ = true;
     }
@@ -218,6 +219,16 @@ asio::awaitable<pg::result> cursor::query(std::string sql, pg::parameters params
         throw pg::error(pg::errc::protocol, "a cursor's statement must not end its read-only transaction");
     }
     co_return r;
+}
+
+asio::awaitable<void> cursor::commit()
+{
+    if (!node_ || pool_->settings.read_only)
+        throw std::logic_error("commit on a read-only cursor");
+    if (!begun_)
+        co_return;
+    co_await node_->conn.execute("COMMIT", deadline_);
+    begun_ = false;
 }
 
 cursor_pool::cursor_pool(asio::any_io_executor executor, pool_settings settings)

@@ -22,6 +22,9 @@ struct pool_settings {
     std::chrono::milliseconds acquire_timeout{10000}; ///< longest wait in the queue
     std::chrono::milliseconds statement_timeout{30000}; ///< server-side limit, and below every lease's deadline
     std::chrono::milliseconds idle_in_transaction_timeout{60000}; ///< PostgreSQL's backstop for a leaked lease
+    /// False only for the server's own writer (bus presence, publishing): leases then begin a
+    /// read-write transaction that commit() ends. Handlers never get such a pool.
+    bool read_only = true;
 };
 
 struct pool_stats {
@@ -52,6 +55,9 @@ public:
     boost::asio::awaitable<pg::result> query(std::string sql, pg::parameters params = {});
 
     std::string const& database() const;
+
+    /// Commits (writer pools only). Errors: pg::error; std::logic_error on a read-only pool.
+    boost::asio::awaitable<void> commit();
 
 private:
     friend class cursor_pool;

@@ -9,8 +9,8 @@
 namespace lp::orm {
 namespace asio = boost::asio;
 
-database::database(asio::any_io_executor executor, pool_settings settings)
-    : pool_(std::move(executor), std::move(settings))
+database::database(asio::any_io_executor executor, pool_settings settings, pool_settings writer)
+    : pool_(executor, std::move(settings)), writer_(executor, std::move(writer))
 {
 }
 
@@ -79,7 +79,7 @@ asio::awaitable<std::shared_ptr<table_schema const>> database::schema(std::strin
 }
 
 pg::connection_parameters connection_parameters_for(connection_settings const& settings, std::string const& dbname,
-                                                    std::string const& application_name)
+                                                    std::string const& application_name, bool read_only)
 {
     pg::connection_parameters p;
     if (!settings.host.empty()) {
@@ -106,7 +106,8 @@ pg::connection_parameters connection_parameters_for(connection_settings const& s
     p.emplace_back("connect_timeout", "10");
     // Session defaults: read-only unless told otherwise (each lease also says BEGIN READ
     // ONLY), a statement limit, and PostgreSQL's own backstop against a leaked transaction.
-    p.emplace_back("options", "-c default_transaction_read_only=on -c statement_timeout="
+    p.emplace_back("options", std::string("-c default_transaction_read_only=") + (read_only ? "on" : "off")
+                                  + " -c statement_timeout="
                                   + std::to_string(settings.statement_timeout.count())
                                   + " -c idle_in_transaction_session_timeout=60000");
     return p;
@@ -123,7 +124,11 @@ database_set::database_set(asio::any_io_executor executor, std::vector<std::stri
         pool.connection = connection_parameters_for(settings, name, "longpolling-server:" + name);
         pool.max_size = settings.max_cursor;
         pool.statement_timeout = settings.statement_timeout;
-        databases_.emplace(name, std::make_unique<database>(executor, std::move(pool)));
+        pool_settings writer = pool;
+        writer.connection = connection_parameters_for(settings, name, "longpolling-server-writer:" + name, false);
+        writer.max_size = 1;
+        writer.read_only = false;
+        databases_.emplace(name, std::make_unique<database>(executor, std::move(pool), std::move(writer)));
     }
 }
 
@@ -135,8 +140,10 @@ database* database_set::find(std::string const& name)
 
 void database_set::close()
 {
-    for (auto& [name, db] : databases_)
+    for (auto& [name, db] : databases_) {
         db->pool().close();
+        db->writer().close();
+    }
 }
 
 } // namespace lp::orm

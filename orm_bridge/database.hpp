@@ -17,10 +17,13 @@ namespace lp::orm {
 /// One served database.
 class database {
 public:
-    database(boost::asio::any_io_executor executor, pool_settings settings);
+    database(boost::asio::any_io_executor executor, pool_settings settings, pool_settings writer);
 
     std::string const& name() const { return pool_.settings().database; }
+    /// The read-only cursors handlers use.
     cursor_pool& pool() { return pool_; }
+    /// The server's own single read-write connection (bus presence and publishing).
+    cursor_pool& writer() { return writer_; }
 
     /// The schema of `model` ("res.users" lives in table res_users), read from the catalog the
     /// first time and kept. Many2one columns come from ir_model_fields when the database is an
@@ -30,6 +33,7 @@ public:
 
 private:
     cursor_pool pool_;
+    cursor_pool writer_;
     std::unordered_map<std::string, std::shared_ptr<table_schema const>> schemas_;
 };
 
@@ -46,7 +50,7 @@ struct connection_settings {
 /// libpq parameters for `dbname`. Errors: std::invalid_argument when host is neither an IP
 /// address nor a directory: host names would be resolved by blocking DNS on the server thread.
 pg::connection_parameters connection_parameters_for(connection_settings const& settings, std::string const& dbname,
-                                                    std::string const& application_name);
+                                                    std::string const& application_name, bool read_only = true);
 
 /// Every served database, by name.
 class database_set {

@@ -148,8 +148,8 @@ struct dispatcher::route_call {
 };
 
 dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
-                       std::chrono::steady_clock::duration timeout, orm::database_set* databases)
-    : routes_(routes), sessions_(sessions), databases_(databases), timeout_(timeout)
+                       std::chrono::steady_clock::duration timeout, lp::services const* shared)
+    : routes_(routes), sessions_(sessions), services_(shared), timeout_(timeout)
 {
 }
 
@@ -174,6 +174,17 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             throw not_found("nothing is served at '" + std::string(path) + "'");
         auto const& route = *matched->found;
         bool const is_post = in.method == "POST";
+        if (route.cors && in.method == "OPTIONS") {
+            // A browser's preflight for a cross-origin poll (the POS "sync server" setup).
+            outgoing_response preflight;
+            preflight.status = 204;
+            preflight.content_type = "text/plain";
+            preflight.headers = {{"Access-Control-Allow-Origin", "*"},
+                                 {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                                 {"Access-Control-Allow-Headers", "Origin, X-Requested-With, Content-Type, Accept, Authorization"},
+                                 {"Access-Control-Max-Age", "86400"}};
+            co_return preflight;
+        }
         if (in.method != "GET" && !is_post) {
             auto out = error_response(route.route_mode == mode::http ? reply_form::http : reply_form::json_plain,
                                       nullptr,
@@ -210,7 +221,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
         route_call call{request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
                         form, rpc_id};
 
-        call.req.attach_databases(databases_);
+        call.req.attach_services(services_);
         // Authentication: the session store is the seam (orm_bridge/session.hpp).
         if (session_id) {
             auto found = co_await sessions_.find(*session_id);
@@ -222,6 +233,8 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
                                                   : "this route needs a logged-in session: send the session_id "
                                                     "cookie or parameter");
         auto out = co_await run(route, std::move(call));
+        if (route.cors)
+            out.headers.emplace_back("Access-Control-Allow-Origin", "*");
         co_return out;
     }
     catch (...) {
@@ -257,6 +270,12 @@ asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& rou
             if (finished.error)
                 std::rethrow_exception(finished.error);
             co_return success_response(call.form, call.rpc_id, std::move(finished));
+        }
+        if (route.timeout_result) {
+            // Out of time (or shutting down): this route answers as if nothing came.
+            handler_outcome nothing;
+            nothing.json = *route.timeout_result;
+            co_return success_response(call.form, call.rpc_id, std::move(nothing));
         }
         throw request_timeout(stopping_ ? "the server is shutting down"
                                         : "the handler did not answer within longpolling_timeout ("

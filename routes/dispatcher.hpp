@@ -5,6 +5,7 @@
 #include "orm_bridge/database.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/route_table.hpp"
+#include "routes/services.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -38,9 +39,9 @@ struct outgoing_response {
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.
 class dispatcher {
 public:
-    /// `databases` may be null when the server serves none (requests then have no models).
+    /// `shared` is lent to every request (may be null: no database, no bus).
     dispatcher(route_table const& routes, orm::session_store& sessions, std::chrono::steady_clock::duration timeout,
-               orm::database_set* databases = nullptr);
+               lp::services const* shared = nullptr);
 
     /// The response to `in`. Never throws: errors become 4xx/5xx responses.
     /// Cancellation: stop() makes every pending dispatch answer at once, as at its deadline.
@@ -58,7 +59,7 @@ private:
 
     route_table const& routes_;
     orm::session_store& sessions_;
-    orm::database_set* databases_;
+    lp::services const* services_;
     std::chrono::steady_clock::duration timeout_;
     bool stopping_ = false;
     // The deadline timer of every running handler: stop() fires them all. A list, so that a

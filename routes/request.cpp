@@ -30,13 +30,38 @@ orm::session const& request::session() const
     return *session_;
 }
 
+lp::services const& request::no_services()
+{
+    static lp::services const none;
+    return none;
+}
+
 orm::database& request::session_database() const
 {
     auto const& s = session();
-    auto* db = databases_ ? databases_->find(s.db) : nullptr;
+    auto* db = services_->databases ? services_->databases->find(s.db) : nullptr;
     if (!db)
         throw authentication_error("the session's database '" + s.db + "' is not served by this server");
     return *db;
+}
+
+orm::database& request::database() const
+{
+    if (authenticated())
+        return session_database();
+    auto* all = services_->databases;
+    if (!all || all->all().empty())
+        throw service_unavailable("this server serves no database");
+    if (has_param("db")) {
+        auto const name = param<std::string>("db");
+        auto* db = all->find(name);
+        if (!db)
+            throw bad_request("database '" + name + "' is not served by this server");
+        return *db;
+    }
+    if (all->all().size() == 1)
+        return *all->all().begin()->second;
+    throw bad_request("this server serves several databases: say which with the 'db' parameter");
 }
 
 orm::model request::model(std::string name) const

@@ -4,6 +4,7 @@
 #include "orm_bridge/model.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/errors.hpp"
+#include "routes/services.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -81,8 +82,16 @@ public:
     /// Set by the framework once the session store has found the session.
     void attach_session(orm::session s) { session_ = std::move(s); }
 
-    /// Set by the framework: the databases this server serves.
-    void attach_databases(orm::database_set* databases) { databases_ = databases; }
+    /// The server's databases, bus and settings.
+    lp::services const& services() const { return *services_; }
+
+    /// The database this request concerns: the session's, else the `db` parameter, else the
+    /// only one served. Errors: bad_request naming the problem (none or several served,
+    /// unknown name); authentication_error when the session's database is not served.
+    orm::database& database() const;
+
+    /// Set by the framework.
+    void attach_services(lp::services const* s) { services_ = s ? s : &no_services(); }
 
 private:
     boost::json::value const& require(std::string_view name) const;
@@ -94,7 +103,8 @@ private:
     orm::database& session_database() const;
 
     std::optional<orm::session> session_;
-    orm::database_set* databases_ = nullptr;
+    static lp::services const& no_services();
+    lp::services const* services_ = &no_services();
     clock::duration timeout_;
     clock::time_point deadline_;
 };

@@ -18,6 +18,7 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -69,6 +70,20 @@ struct route_definition {
     mode route_mode;
     bool must_be_authenticated;
     std::variant<json_handler, http_handler> handler;
+    bool prefixed = true;   ///< served under longpolling_path (Odoo's own paths are not)
+    bool cors = false;      ///< any origin may call it (Odoo's cors="*"), preflight included
+    std::optional<boost::json::value> timeout_result; ///< json result at the deadline or shutdown, instead of 408
+
+    /// At the path as written, whatever longpolling_path is (Odoo's /longpolling/poll...).
+    route_definition at_root() const { auto copy = *this; copy.prefixed = false; return copy; }
+    route_definition with_cors() const { auto copy = *this; copy.cors = true; return copy; }
+    /// What a json route answers when it runs out of time (the bus: [], as Odoo's poll does).
+    route_definition answering_at_timeout(boost::json::value result) const
+    {
+        auto copy = *this;
+        copy.timeout_result = std::move(result);
+        return copy;
+    }
 };
 
 /// Adds a definition to the program's list of routes (read by the server at start-up).
@@ -79,7 +94,7 @@ template <mode M>
 route_definition make_route(std::string_view handler_name, route_path path, bool must_be_authenticated,
                             boost::asio::awaitable<handler_result_t<M>> (*handler)(request&))
 {
-    return route_definition{handler_name, path.text, M, must_be_authenticated, handler};
+    return route_definition{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt};
 }
 
 /// Registers a route while the program starts (what the macros below create, one per route).

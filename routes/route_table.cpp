@@ -38,18 +38,18 @@ route_table::route_table(std::span<route_definition const> definitions, std::str
         auto const path = definition.path;
         if (auto error = route_path_error(path); !error.empty())
             throw std::invalid_argument("route '" + name + "': " + std::string(error) + ": '" + std::string(path) + "'");
-        if (!base.empty() && (path == base || path.starts_with(base + "/")))
+        if (definition.prefixed && !base.empty() && (path == base || path.starts_with(base + "/")))
             throw std::invalid_argument("route '" + name + "': path '" + std::string(path)
                                         + "' must not contain longpolling_path '" + base
                                         + "': the registry adds it");
-        auto full = base + std::string(path);
+        auto full = definition.prefixed ? base + std::string(path) : std::string(path);
         for (auto const& existing : routes_)
             if (existing.pattern.text() == full)
                 throw std::invalid_argument("route '" + name + "': path '" + full
                                             + "' is already served by '" + existing.handler_name + "'");
         try {
-            routes_.push_back(route{name, path_pattern(full), definition.route_mode,
-                                    definition.must_be_authenticated, definition.handler});
+            routes_.push_back(route{name, path_pattern(full), definition.route_mode, definition.must_be_authenticated,
+                                    definition.handler, definition.cors, definition.timeout_result});
         }
         catch (std::invalid_argument const& error) {
             throw std::invalid_argument("route '" + name + "': " + error.what());

@@ -26,6 +26,8 @@ public:
         mode route_mode;
         bool must_be_authenticated;
         std::variant<json_handler, http_handler> handler;
+        bool cors = false;
+        std::optional<boost::json::value> timeout_result;
 
         /// "NAME:/prefix/path", as the seed logs it.
         std::string rule() const { return handler_name + ":" + pattern.text(); }

@@ -114,6 +114,35 @@ constexpr setting settings[] = {
          }
          c.log_level = v;
      }},
+    {"odoo_version", "--odoo-version", 0, "N", "Odoo's bus protocol: 8 to 14, or 15 (default 15)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         auto major = v.substr(0, v.find('.')); // "14.0" reads as 14
+         c.odoo_version = static_cast<int>(parse_number(major, what, 8, 15));
+     }},
+    {"bus_timeout", "--bus-timeout", 0, "SECONDS", "how long a bus poll waits for news (default 50, Odoo's)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.bus_timeout = std::chrono::seconds(parse_number(v, what, 1, 3600));
+     }},
+    {"bus_listen", "--bus-listen", 0, "WHERE",
+     "where to LISTEN imbus: both (default), postgres (Odoo's), business, none",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (v != "both" && v != "postgres" && v != "business" && v != "none")
+             throw config_error(what + ": '" + v + "' must be both, postgres, business or none");
+         c.bus_listen = v;
+     }},
+    {"bus_maintenance_db", "--bus-maintenance-db", 0, "DB", "the database Odoo sends NOTIFY imbus on (default postgres)",
+     [](server_config& c, std::string const& v, std::string const&) { c.bus_maintenance_db = v; }},
+    {"bus_allow_send", "--bus-allow-send", 0, "BOOL", "serve the public /longpolling/send of Odoo 8-14 (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (v == "True" || v == "true" || v == "1")
+             c.bus_allow_send = true;
+         else if (v == "False" || v == "false" || v == "0")
+             c.bus_allow_send = false;
+         else
+             throw config_error(what + ": '" + v + "' must be True or False");
+     }},
+    {"static_dir", "--static-dir", 0, "DIR", "the browser clients served under <longpolling_path>/static/",
+     [](server_config& c, std::string const& v, std::string const&) { c.static_dir = v; }},
     {"http_header_limit", "--header-limit", 0, "BYTES", "largest request header (default 8192; 431 above)",
      [](server_config& c, std::string const& v, std::string const& what) {
          c.header_limit = parse_number(v, what, 256, 1 << 20);
@@ -207,6 +236,13 @@ server_config parse_command_line(int argc, char const* const* argv)
             config.show_help = true;
             return config;
         }
+        if (arg == "--send") {
+            if (i + 3 >= argc)
+                throw config_error("--send needs DB CHANNEL MESSAGE");
+            config.send = {argv[i + 1], argv[i + 2], argv[i + 3]};
+            i += 3;
+            continue;
+        }
         std::optional<std::string> value;
         if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
             value = arg.substr(arg.find('=') + 1);
@@ -259,7 +295,9 @@ std::string usage()
             left += "\n" + std::string(36, ' ');
         text << left << " " << s.help << "   [file: " << s.key << "]\n";
     }
-    text << "  -h, --help                        show this text\n\n"
+    text << "      --send DB CHANNEL MESSAGE     publish one bus notification (CHANNEL and MESSAGE as JSON, or\n"
+            "                                    plain text for a string) the way Odoo does, then exit\n"
+            "  -h, --help                        show this text\n\n"
             "Config-file only: gevent_port / longpolling_port (Odoo's) set the port when -p and\n"
             "longpolling_server_port are absent. Values False or None mean unset, as Odoo writes them.\n"
             "Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a bad option or file, 1 on other errors.\n";

@@ -36,6 +36,17 @@ struct server_config {
 
     std::string log_level = "info";
 
+    // Odoo's bus.
+    int odoo_version = 15;                 ///< 8-15: the bus's channel and row shapes
+    std::chrono::seconds bus_timeout{50};  ///< how long a poll waits (Odoo's TIMEOUT)
+    std::string bus_listen = "both";       ///< where NOTIFY imbus is listened to: both, postgres, business, none
+    std::string bus_maintenance_db = "postgres"; ///< the database Odoo sends NOTIFY imbus on
+    bool bus_allow_send = false;           ///< serve Odoo 8-14's public /longpolling/send
+    std::string static_dir;                ///< the browser clients; default: the source tree's client/
+
+    /// --send DB CHANNEL MESSAGE: publish one notification and exit.
+    std::vector<std::string> send;
+
     // HTTP limits.
     std::size_t header_limit = 8 * 1024;
     std::size_t body_limit = 1024 * 1024;

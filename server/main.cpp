@@ -7,7 +7,10 @@
 #include "routes/dispatcher.hpp"
 #include "routes/route_table.hpp"
 #include "server/config.hpp"
+#include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
+#include "server/send_command.hpp"
+#include "routes/bus/message_bus.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -85,7 +88,17 @@ int serve(lp::server_config const& config)
         lp::log::info("server", "Odoo sessions are read from ", sessions_dir.string());
         sessions = std::make_unique<lp::orm::odoo_session_store>(sessions_dir, databases);
     }
-    lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &databases);
+    // Odoo's bus: waiters indexed by channel, fed by LISTEN imbus.
+    lp::bus::message_bus bus(io.get_executor(), databases, {config.odoo_version, config.bus_timeout});
+    lp::bus_listeners listeners(io.get_executor(), databases, bus, pg, config.bus_listen, config.bus_maintenance_db);
+    listeners.start();
+
+    lp::services shared;
+    shared.databases = &databases;
+    shared.bus = databases.all().empty() ? nullptr : &bus;
+    shared.static_dir = std::filesystem::path(config.static_dir.empty() ? LP_DEFAULT_STATIC_DIR : config.static_dir);
+    shared.allow_send = config.bus_allow_send;
+    lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
@@ -118,6 +131,9 @@ int serve(lp::server_config const& config)
                 io.stop();
             }
         });
+        // Parked polls answer [] (as at their timeout), then every other waiting request.
+        bus.stop();
+        listeners.stop();
         server.stop([&] {
             hard_stop.cancel();
             signals.cancel();
@@ -152,6 +168,8 @@ int main(int argc, char** argv)
         std::cout << lp::usage();
         return 0;
     }
+    if (!config.send.empty())
+        return lp::send_command(config);
     try {
         return serve(config);
     }

@@ -95,7 +95,7 @@ public:
     int server_connections(std::string const& state = "")
     {
         auto sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + name_
-                 + "' AND application_name LIKE 'longpolling-server%'";
+                 + "' AND application_name LIKE 'longpolling-server:%'";
         if (!state.empty())
             sql += " AND state = '" + state + "'";
         return std::stoi(pg_admin().exec(sql));

@@ -60,12 +60,16 @@ struct known_sessions final : lp::orm::session_store {
 struct fixture {
     asio::io_context io;
     std::vector<lp::route_definition> definitions{
-        {"echo", "/echo/<var>", lp::mode::json, false, &echo},
-        {"typed", "/typed/<int:id>", lp::mode::json, false, &typed},
-        {"private_echo", "/private", lp::mode::json, true, &echo},
-        {"slow", "/slow", lp::mode::json, false, &slow},
-        {"fails", "/fails", lp::mode::json, false, &fails},
-        {"page", "/page", lp::mode::http, false, &page},
+        lp::make_route<lp::mode::json>("echo", "/echo/<var>", false, &echo),
+        lp::make_route<lp::mode::json>("typed", "/typed/<int:id>", false, &typed),
+        lp::make_route<lp::mode::json>("private_echo", "/private", true, &echo),
+        lp::make_route<lp::mode::json>("slow", "/slow", false, &slow),
+        lp::make_route<lp::mode::json>("fails", "/fails", false, &fails),
+        lp::make_route<lp::mode::http>("page", "/page", false, &page),
+        lp::make_route<lp::mode::json>("poll_like", "/longpolling/slow", false, &slow)
+            .at_root()
+            .with_cors()
+            .answering_at_timeout(json::array{}),
     };
     lp::route_table routes{definitions, "/lp"};
     known_sessions sessions;
@@ -219,6 +223,21 @@ BOOST_AUTO_TEST_CASE(stop_answers_every_waiting_handler)
     BOOST_TEST(body_of(second).at("error").at("data").at("message").as_string() == "the server is shutting down");
     io.restart();
     BOOST_TEST(get("/lp/slow").status == 408u);
+}
+
+BOOST_AUTO_TEST_CASE(root_routes_cors_and_timeout_results)
+{
+    // Served at its own path, not under the prefix; answers [] (not 408) at its deadline.
+    auto late = post("/longpolling/slow", R"({"jsonrpc":"2.0","params":{},"id":4})");
+    BOOST_TEST(late.status == 200u);
+    BOOST_TEST(late.body == R"({"jsonrpc":"2.0","id":4,"result":[]})");
+    BOOST_TEST(late.headers.at(0).first == "Access-Control-Allow-Origin");
+    BOOST_TEST(get("/lp/longpolling/slow").status == 404u);
+    auto preflight = call({"OPTIONS", "/longpolling/slow", "", "", ""});
+    BOOST_TEST(preflight.status == 204u);
+    BOOST_TEST(preflight.headers.size() == 4u);
+    // Routes without CORS refuse OPTIONS.
+    BOOST_TEST(call({"OPTIONS", "/lp/page", "", "", ""}).status == 405u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,9 +8,12 @@ using defs = std::vector<lp::route_definition>;
 
 boost::asio::awaitable<boost::json::value> handler(lp::request&) { co_return nullptr; }
 
+/// A definition with a path known only at run time (the macros take literals only).
 lp::route_definition def(std::string_view name, std::string_view path)
 {
-    return {name, path, lp::mode::json, false, &handler};
+    auto d = lp::make_route<lp::mode::json>(name, "/", false, &handler);
+    d.path = path;
+    return d;
 }
 
 std::string error_of(std::vector<lp::route_definition> const& defs, std::string_view prefix)

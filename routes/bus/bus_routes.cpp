@@ -1,0 +1,173 @@
+// Odoo's long-polling routes, at Odoo's own paths whatever longpolling_path is (clients and
+// proxies already point there): /longpolling/poll, /longpolling/im_status,
+// /longpolling/health, and /longpolling/send (Odoo 8-14; off unless bus_allow_send).
+#include "routes/bus/channel_hooks.hpp"
+#include "routes/bus/message_bus.hpp"
+#include "routes/bus/odoo_json.hpp"
+#include "routes/bus/publisher.hpp"
+#include "routes/route.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
+
+#include <set>
+
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+lp::bus::message_bus& bus_of(lp::request& request)
+{
+    auto* bus = request.services().bus;
+    if (!bus)
+        throw lp::service_unavailable("the bus needs a database: start the server with -d");
+    return *bus;
+}
+
+/// The channels a client asked for, each a string as Odoo 14-15 require.
+std::vector<std::string> client_channels(lp::request& request)
+{
+    auto const value = request.param<json::value>("channels", json::array{});
+    if (!value.is_array())
+        throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
+    std::vector<std::string> out;
+    for (auto const& channel : value.get_array()) {
+        if (!channel.is_string())
+            throw lp::bad_request("bus.Bus only string channels are allowed.");
+        out.emplace_back(channel.get_string());
+    }
+    return out;
+}
+
+json::object poll_options(lp::request& request)
+{
+    auto const value = request.param<json::value>("options", json::object{});
+    if (value.is_null())
+        return {};
+    if (!value.is_object())
+        throw lp::bad_request("bus.Bus: 'options' must be an object");
+    static std::set<std::string_view> const known{"bus_inactivity", "bus_presence_partner_ids", "force_status",
+                                                   "peek", "is_first_poll"};
+    for (auto const& [name, option] : value.get_object())
+        if (!known.contains(name))
+            throw lp::bad_request("bus.Bus: unknown option '" + std::string(name) + "'");
+    return value.get_object();
+}
+
+/// Odoo's bus.presence update for the polling user, on the writer connection and off the
+/// poll's path (the poll does not wait for it).
+asio::awaitable<void> update_presence(lp::orm::database* db, std::int64_t uid, std::int64_t inactivity_ms)
+{
+    try {
+        auto c = co_await db->writer().acquire(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        std::string const sql =
+            "INSERT INTO bus_presence (user_id, last_poll, last_presence, status)"
+            " VALUES ($1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' - make_interval(secs => $2::float8 / 1000), 'online')"
+            " ON CONFLICT (user_id) DO UPDATE SET last_poll = EXCLUDED.last_poll,"
+            " last_presence = GREATEST(bus_presence.last_presence, EXCLUDED.last_presence)";
+        lp::orm::pg::parameters params{std::to_string(uid), std::to_string(std::max<std::int64_t>(inactivity_ms, 0))};
+        co_await c.query(sql, std::move(params));
+        co_await c.commit();
+    }
+    catch (std::exception const&) {
+        // Presence is best effort: a poll is never refused for it.
+    }
+}
+
+LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route)
+{
+    auto& bus = bus_of(request);
+    auto const wanted = client_channels(request);
+    auto const last = request.param<std::int64_t>("last", 0);
+    if (last < 0)
+        throw lp::bad_request("bus.Bus: 'last' must not be negative");
+    auto const options = poll_options(request);
+    auto& db = request.database();
+    int const version = bus.settings().odoo_version;
+
+    if (request.authenticated())
+        if (auto const* inactivity = options.if_contains("bus_inactivity"); inactivity && inactivity->is_number()) {
+            auto executor = co_await asio::this_coro::executor;
+            asio::co_spawn(executor, update_presence(&db, request.uid(), inactivity->to_number<std::int64_t>()),
+                           asio::detached);
+        }
+
+    // The channels as stored in bus_bus: the client's, Odoo 15's broadcast, then the hooks'.
+    json::array channels;
+    for (auto const& name : wanted)
+        channels.push_back(lp::bus::client_notification(version, db.name(), name, nullptr).first);
+    if (version >= 15)
+        channels.push_back(json::array{json::string(db.name()), "broadcast"});
+    for (auto const& hook : lp::bus::channel_hooks())
+        co_await hook.hook(request, channels);
+    std::vector<std::string> keys;
+    std::set<std::string> seen;
+    for (auto const& channel : channels)
+        if (auto key = lp::bus::odoo_json(channel); seen.insert(key).second)
+            keys.push_back(std::move(key));
+
+    auto rows = co_await bus.poll(db, std::move(keys), last, request.deadline());
+    co_return rows;
+}
+// Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
+static lp::route_registrar const poll_route{
+    lp::make_route<lp::mode::json>("poll", "/longpolling/poll", false, &poll).at_root().with_cors().answering_at_timeout(
+        json::array{})};
+
+/// Odoo's res.partner.im_status: offline after 55 s without a poll, away after 30 min idle.
+asio::awaitable<json::value> im_status(lp::request& request)
+{
+    auto const ids = request.param<json::value>("partner_ids", json::array{});
+    if (!ids.is_array())
+        throw lp::bad_request("'partner_ids' must be a list of integers");
+    std::string id_list = "{";
+    for (auto const& id : ids.get_array()) {
+        if (!id.is_int64())
+            throw lp::bad_request("'partner_ids' must be a list of integers");
+        id_list += (id_list.size() > 1 ? "," : "") + std::to_string(id.get_int64());
+    }
+    id_list += "}";
+    std::string const sql =
+        "SELECT p.id, COALESCE(s.status, 'im_partner') AS im_status"
+        "  FROM unnest($1::int4[]) AS p(id)"
+        "  LEFT JOIN (SELECT u.partner_id,"
+        "                    CASE WHEN max(b.last_poll) IS NULL THEN 'offline'"
+        "                         WHEN age(now() AT TIME ZONE 'UTC', max(b.last_poll)) > interval '55 seconds' THEN 'offline'"
+        "                         WHEN age(now() AT TIME ZONE 'UTC', max(b.last_presence)) > interval '1800 seconds' THEN 'away'"
+        "                         ELSE 'online' END AS status"
+        "               FROM res_users u LEFT JOIN bus_presence b ON b.user_id = u.id"
+        "              WHERE u.active GROUP BY u.partner_id) s ON s.partner_id = p.id"
+        " ORDER BY p.id";
+    lp::orm::pg::parameters params{id_list};
+    auto rows = co_await request.cursor().query(sql, std::move(params));
+    co_return rows;
+}
+static lp::route_registrar const im_status_route{
+    lp::make_route<lp::mode::json>("im_status", "/longpolling/im_status", true, &im_status).at_root()};
+
+asio::awaitable<lp::http_reply> health(lp::request&)
+{
+    co_return lp::http_reply(R"({"status":"pass"})", 200, "application/json");
+}
+static lp::route_registrar const health_route{
+    lp::make_route<lp::mode::http>("health", "/longpolling/health", false, &health).at_root()};
+
+/// Odoo 8-14's /longpolling/send: publish `message` on the string channel `channel`.
+asio::awaitable<json::value> send(lp::request& request)
+{
+    if (!request.services().allow_send)
+        throw lp::not_found("/longpolling/send is disabled (set bus_allow_send = True to enable it)");
+    auto& bus = bus_of(request);
+    auto& db = request.database();
+    auto const channel = request.param<std::string>("channel");
+    std::vector<lp::bus::notification> one{
+        lp::bus::client_notification(bus.settings().odoo_version, db.name(), channel, request.param<json::value>("message"))};
+    co_await lp::bus::publish(db, std::move(one), request.deadline());
+    co_return true;
+}
+static lp::route_registrar const send_route{
+    lp::make_route<lp::mode::json>("send", "/longpolling/send", false, &send).at_root().with_cors()};
+
+} // namespace

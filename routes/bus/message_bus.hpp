@@ -1,0 +1,88 @@
+// Odoo's bus on Odoo's own tables: waiters parked per channel, woken by NOTIFY imbus, and fed
+// from bus_bus with one query per wake-up per database, however many clients wait.
+#pragma once
+
+#include "orm_bridge/database.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lp::bus {
+
+struct bus_settings {
+    /// 8-14: client channel "x" is stored as "x", rows are {id, channel, message};
+    /// 15: stored as ["db","x"], rows are {id, message}, "broadcast" is added.
+    int odoo_version = 15;
+    /// How long a poll waits for a notification (Odoo's TIMEOUT).
+    std::chrono::seconds timeout{50};
+};
+
+struct bus_stats {
+    std::uint64_t waiting = 0;         ///< polls parked now
+    std::uint64_t notifications = 0;   ///< NOTIFY payloads received
+    std::uint64_t fetches = 0;         ///< bus_bus queries made for wake-ups (not for initial reads)
+    std::uint64_t delivered = 0;       ///< polls answered with rows after a wake-up
+};
+
+/// The bus of every served database.
+///
+/// Cancellation: a poll cancelled by its caller (deadline, shutdown) unregisters itself.
+/// Lifetime: lives as long as the server; polls refer to it.
+class message_bus {
+public:
+    message_bus(boost::asio::any_io_executor executor, orm::database_set& databases, bus_settings settings);
+    ~message_bus();
+
+    bus_settings const& settings() const { return settings_; }
+
+    /// The rows of `channel_keys` (bus_bus.channel texts) newer than `last` (with last == 0:
+    /// those of the last `timeout` seconds, as Odoo does), at once if there are some, else as
+    /// soon as a notification brings some, else [] at the bus timeout or `deadline`.
+    /// Rows are in id order, each once, shaped for odoo_version.
+    /// Errors: pg::error / service_unavailable when the first read fails.
+    boost::asio::awaitable<boost::json::array> poll(orm::database& db, std::vector<std::string> channel_keys,
+                                                    std::int64_t last,
+                                                    std::chrono::steady_clock::time_point deadline);
+
+    /// A NOTIFY imbus payload (a JSON array of channels) received on `db`'s listener, or on the
+    /// maintenance database's (db == nullptr: it may concern every database). A payload that is
+    /// not such an array wakes every waiter of those databases, so that nothing is lost.
+    void notified(orm::database* db, std::string const& payload);
+
+    /// Every waiter of `db` (all databases when null) re-reads from its last id: called after a
+    /// listener (re)connects, since notifications sent while it was deaf are gone.
+    void wake_everyone(orm::database* db);
+
+    /// Answers every parked poll now with what it has (an empty list): used at shutdown.
+    void stop();
+
+    bus_stats stats() const;
+
+    struct waiter;
+    struct database_state;
+
+private:
+    database_state& state_of(orm::database& db);
+    void schedule_fetch(database_state& st);
+    static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
+
+    boost::asio::any_io_executor executor_;
+    orm::database_set& databases_;
+    bus_settings settings_;
+    std::map<std::string, std::unique_ptr<database_state>> states_;
+    bus_stats stats_;
+    bool stopping_ = false;
+};
+
+/// A PostgreSQL text[] literal of `items`, each quoted: for "channel = ANY($1::varchar[])".
+std::string pg_text_array(std::vector<std::string> const& items);
+
+} // namespace lp::bus

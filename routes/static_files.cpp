@@ -1,0 +1,47 @@
+// The browser clients (client/: bus.js, longpolling.js, the demo page), served under
+// <longpolling_path>/static/ so that one proxy rule covers them with the routes.
+#include "routes/route.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace {
+
+std::string content_type_of(std::filesystem::path const& file)
+{
+    static std::map<std::string, std::string> const types{
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
+        {".svg", "image/svg+xml"},             {".png", "image/png"},
+        {".txt", "text/plain; charset=utf-8"}};
+    auto it = types.find(file.extension().string());
+    return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+boost::asio::awaitable<lp::http_reply> static_file(lp::request& request)
+{
+    auto const name = request.param<std::string>("file");
+    std::filesystem::path const relative(name);
+    // Only plain names below the directory: no absolute paths, no "..", no hidden files.
+    for (auto const& part : relative)
+        if (part.empty() || part.string().front() == '.' || part == "..")
+            throw lp::not_found("no such file: " + name);
+    auto const& root = request.services().static_dir;
+    if (root.empty() || relative.is_absolute())
+        throw lp::not_found("no such file: " + name);
+    auto const path = root / relative;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > (4u << 20))
+        throw lp::not_found("no such file: " + name);
+    // Small local files: read directly (page-cache reads, not network I/O).
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream body;
+    body << in.rdbuf();
+    co_return lp::http_reply(body.str(), 200, content_type_of(path));
+}
+static lp::route_registrar const static_route{
+    lp::make_route<lp::mode::http>("static", "/static/<path:file>", false, &static_file)};
+
+} // namespace
