@@ -1,0 +1,291 @@
+// Odoo's bus on a real database, through the built server: Odoo's own SQL wakes parked polls,
+// one bus_bus query per wake-up for a thousand of them, no loss or duplicate when the listener
+// is killed, POS PING/PONG, bad input.
+#include "tests/support/http_client.hpp"
+#include "tests/support/pg_database.hpp"
+#include "tests/support/python.hpp"
+#include "tests/support/server_process.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+namespace json = boost::json;
+using lp::test::http_connection;
+using lp::test::http_request;
+
+namespace {
+constexpr char secret[] = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90";
+
+struct fixture {
+    lp::test::test_database db{"lp_bus"};
+    lp::test::temp_directory data_dir;
+
+    lp::test::server_process start(std::vector<std::string> extra = {})
+    {
+        std::vector<std::string> args{"-d", db.name(), "--db-host", lp::test::env_or_fail("LP_TEST_PGHOST"), "--db-port",
+                                      lp::test::env_or_fail("LP_TEST_PGPORT"), "--db-user",
+                                      lp::test::env_or_fail("LP_TEST_PGUSER"), "--data-dir", data_dir.path().string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return lp::test::server_process(args);
+    }
+
+    static std::string poll_body(std::string const& channels, std::int64_t last, std::string const& options = "{}")
+    {
+        return R"({"jsonrpc":"2.0","method":"call","params":{"channels":)" + channels + R"(,"last":)"
+             + std::to_string(last) + R"(,"options":)" + options + R"(},"id":1})";
+    }
+
+    /// Sends a poll on a new connection without waiting for the answer.
+    static http_connection start_poll(std::uint16_t port, std::string const& body, std::string const& cookie = "")
+    {
+        http_connection c(port, std::chrono::seconds(90));
+        c.send("POST /longpolling/poll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + cookie
+               + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        return c;
+    }
+
+    static json::array result_of(lp::test::http_response const& r)
+    {
+        BOOST_REQUIRE_MESSAGE(r.status == 200, "status " << r.status << ": " << r.body);
+        return json::parse(r.body).at("result").as_array();
+    }
+
+    /// Exactly what Odoo 15 does: a row on the business database, NOTIFY on `postgres`.
+    void odoo15_send(std::string const& channel, std::string const& message_json)
+    {
+        auto const key = R"([")" + db.name() + R"(",")" + channel + R"("])";
+        db.exec("INSERT INTO bus_bus (channel, message, create_date, write_date) VALUES ('" + key + "', '" + message_json
+                + "', now() at time zone 'utc', now() at time zone 'utc')");
+        lp::test::pg_admin("postgres").exec("NOTIFY imbus, '[" + key + "]'");
+    }
+
+    std::int64_t fanout_queries()
+    {
+        auto const n = db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE "
+                               "'SELECT id, channel, message FROM bus_bus WHERE channel = ANY%'");
+        return std::stoll(n);
+    }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(bus, fixture)
+
+BOOST_AUTO_TEST_CASE(odoo_15_sql_wakes_a_parked_poll)
+{
+    auto server = start();
+    auto poll = start_poll(server.port(), poll_body(R"(["news"])", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    odoo15_send("news", R"({"type":"note","payload":{"text":"h\u00e9"}})");
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].as_object().size() == 2u); // {id, message}: no channel in Odoo 15
+    BOOST_TEST(json::serialize(rows[0].at("message")) == R"({"type":"note","payload":{"text":"hé"}})");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_14_shapes_and_last_replay)
+{
+    auto server = start({"--odoo-version", "14"});
+    // Odoo 8-14: the client channel "x" is stored as "x" and rows carry their channel.
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES"
+            " ('\"old\"', '\"too old\"', now() at time zone 'utc' - interval '60 seconds'),"
+            " ('\"old\"', '\"recent\"', now() at time zone 'utc')");
+    auto first = result_of(http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["old"])", 0),
+                                        "Content-Type: application/json\r\n"));
+    BOOST_REQUIRE_EQUAL(first.size(), 1u); // last == 0: only the last 50 s
+    BOOST_TEST(first[0].at("channel").as_string() == "old");
+    BOOST_TEST(first[0].at("message").as_string() == "recent");
+    auto const recent_id = first[0].at("id").as_int64();
+    auto replay = result_of(http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["old"])", recent_id - 1),
+                                         "Content-Type: application/json\r\n"));
+    BOOST_REQUIRE_EQUAL(replay.size(), 1u);
+    BOOST_TEST(replay[0].at("id").as_int64() == recent_id);
+    // With an older last id, every row after it, in id order.
+    auto all = result_of(http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["old"])", 1),
+                                      "Content-Type: application/json\r\n"));
+    BOOST_TEST(all.size() == 2u);
+    BOOST_TEST(all[0].at("id").as_int64() < all[1].at("id").as_int64());
+}
+
+BOOST_AUTO_TEST_CASE(one_notify_wakes_1000_polls_with_one_query)
+{
+    lp::test::raise_descriptor_limit();
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start({"--max-cursor", "4"});
+    std::vector<http_connection> polls;
+    for (int i = 0; i < 1000; ++i)
+        polls.push_back(start_poll(server.port(), poll_body(R"(["crowd"])", 0)));
+    // Wait until every poll has done its first read and parked.
+    for (int i = 0; i < 200; ++i) {
+        auto const parked = db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE "
+                                    "'SELECT COALESCE(max(id), 0) FROM bus_bus%'");
+        if (std::stoll(parked) >= 1000)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto const before = fanout_queries();
+    odoo15_send("crowd", R"({"type":"t","payload":1})");
+    int answered = 0;
+    for (auto& p : polls) {
+        auto rows = result_of(p.read_response());
+        answered += rows.size() == 1 && rows[0].at("message").at("payload").as_int64() == 1;
+    }
+    BOOST_TEST(answered == 1000);
+    auto const queries = fanout_queries() - before;
+    BOOST_TEST_MESSAGE("bus_bus queries for one wake-up of 1000 polls: " << queries);
+    BOOST_TEST(queries >= 1);
+    BOOST_TEST(queries <= 2);
+}
+
+BOOST_AUTO_TEST_CASE(no_loss_and_no_duplicate_when_the_listener_is_killed)
+{
+    auto server = start({"--bus-listen", "business"});
+    constexpr int total = 150;
+    std::atomic<bool> failed{false};
+    std::thread publisher([&] {
+        try {
+            lp::test::pg_admin admin(db.name());
+            for (int i = 1; i <= total; ++i) {
+                admin.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+                           + "\",\"stream\"]', '" + std::to_string(i) + "', now() at time zone 'utc');"
+                             "NOTIFY imbus, '[[\"" + db.name() + "\",\"stream\"]]'");
+                if (i % 40 == 0)
+                    admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                               " WHERE application_name LIKE 'longpolling-server-listener:%'");
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        }
+        catch (...) {
+            failed = true;
+        }
+    });
+    std::vector<std::int64_t> seen;
+    std::int64_t last = std::stoll(db.exec("SELECT max(id) FROM bus_bus"));
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (seen.size() < static_cast<std::size_t>(total) && std::chrono::steady_clock::now() < until) {
+        auto rows = result_of(http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["stream"])", last),
+                                           "Content-Type: application/json\r\n"));
+        for (auto const& row : rows) {
+            seen.push_back(row.at("message").as_int64());
+            last = std::max(last, row.at("id").as_int64());
+        }
+    }
+    publisher.join();
+    BOOST_TEST(!failed);
+    BOOST_TEST(seen.size() == static_cast<std::size_t>(total));
+    std::set<std::int64_t> unique(seen.begin(), seen.end());
+    BOOST_TEST(unique.size() == seen.size());
+    BOOST_TEST(std::is_sorted(seen.begin(), seen.end()));
+    BOOST_TEST(server.log().find("reconnecting") != std::string::npos); // the listener really was killed
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_payload_wakes_everyone_and_nothing_is_lost)
+{
+    auto server = start();
+    auto poll = start_poll(server.port(), poll_body(R"(["odd"])", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"odd\"]', '\"still here\"', now() at time zone 'utc')");
+    db.exec("NOTIFY imbus, 'this is not json'");
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].at("message").as_string() == "still here");
+    BOOST_TEST(http_request(server.port(), "GET", "/longpolling/health").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(pos_ping_gets_pong_through_the_bus)
+{
+    auto server = start({"--odoo-version", "14"});
+    auto const channel = R"([\")" + db.name() + R"(\",\"pos.longpolling\",\"5\"])";
+    auto poll = start_poll(server.port(), poll_body("[\"" + channel + "\"]", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto ping = http_request(server.port(), "POST", "/pos_longpolling/update",
+                             R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":5,"db_name":")"
+                                 + db.name() + R"("},"id":2})",
+                             "Content-Type: application/json\r\n");
+    BOOST_TEST(json::parse(ping.body).at("result").as_int64() == 1);
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].at("message").as_string() == "PONG");
+    BOOST_TEST(rows[0].at("channel").as_string() == "[\"" + db.name() + "\",\"pos.longpolling\",\"5\"]");
+    // Stored as pos_longpolling stores it: the channel string, JSON-encoded again.
+    BOOST_TEST(db.exec("SELECT channel FROM bus_bus ORDER BY id DESC LIMIT 1")
+               == "\"[\\\"" + db.name() + "\\\",\\\"pos.longpolling\\\",\\\"5\\\"]\"");
+}
+
+BOOST_AUTO_TEST_CASE(the_users_partner_channel_comes_from_the_server)
+{
+    auto server = start();
+    auto const sid = lp::test::run_python(
+        "import subprocess,sys; print(subprocess.check_output(sys.argv[1:]).decode().strip())",
+        {lp::test::env_or_fail("LP_SOURCE_DIR") + "/scripts/make-odoo-session", "--data-dir", data_dir.path().string(),
+         "--db", db.name(), "--uid", "2", "--login", "admin", "--password", "admin", "--secret", secret});
+    auto const cookie = "Cookie: session_id=" + sid.substr(0, sid.find('\n')) + "\r\n";
+    auto poll = start_poll(server.port(), poll_body("[]", 0, R"({"bus_inactivity":1000})"), cookie);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mail\",\"payload\":1}', now() at time zone 'utc')");
+    db.exec("NOTIFY imbus, '[[\"" + db.name() + "\",\"res.partner\",2]]'");
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].at("message").at("type").as_string() == "mail");
+    // The poll's bus_inactivity updated Odoo's presence, through the writer connection.
+    BOOST_TEST(db.exec("SELECT count(*) FROM bus_presence WHERE user_id = 2 AND last_poll > now() at time zone 'utc' - interval '1 minute'")
+               == "1");
+    auto status = http_request(server.port(), "POST", "/longpolling/im_status",
+                               R"({"jsonrpc":"2.0","method":"call","params":{"partner_ids":[2,4]},"id":3})",
+                               cookie + "Content-Type: application/json\r\n");
+    BOOST_TEST(json::serialize(json::parse(status.body).at("result"))
+               == R"([{"id":2,"im_status":"online"},{"id":4,"im_status":"im_partner"}])");
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_a_jsonrpc_error_naming_the_problem)
+{
+    auto server = start();
+    auto error_of = [&](std::string const& params) {
+        auto r = http_request(server.port(), "POST", "/longpolling/poll",
+                              R"({"jsonrpc":"2.0","method":"call","params":)" + params + R"(,"id":9})",
+                              "Content-Type: application/json\r\n");
+        BOOST_TEST(r.status == 400u);
+        return std::string(json::parse(r.body).at("error").at("data").at("message").as_string());
+    };
+    BOOST_TEST(error_of(R"({"channels":["a",3],"last":0})") == "bus.Bus only string channels are allowed.");
+    BOOST_TEST(error_of(R"({"channels":"a","last":0})") == "bus.Bus: 'channels' must be a list of strings");
+    BOOST_TEST(error_of(R"({"channels":[],"last":"x"})") == "parameter 'last' must be an integer");
+    BOOST_TEST(error_of(R"({"channels":[],"last":-1})") == "bus.Bus: 'last' must not be negative");
+    BOOST_TEST(error_of(R"({"channels":[],"last":0,"options":{"turbo":1}})") == "bus.Bus: unknown option 'turbo'");
+    BOOST_TEST(http_request(server.port(), "GET", "/longpolling/health").body == R"({"status":"pass"})");
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_answers_parked_polls_with_an_empty_list)
+{
+    auto server = start();
+    auto poll = start_poll(server.port(), poll_body(R"(["quiet"])", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(server.pid(), SIGTERM);
+    BOOST_TEST(result_of(poll.read_response()).empty());
+    auto status = server.process().wait_exit(std::chrono::seconds(10));
+    BOOST_REQUIRE(status.has_value());
+    BOOST_TEST(*status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(send_command_publishes_like_odoo)
+{
+    auto server = start({"--odoo-version", "14"});
+    auto poll = start_poll(server.port(), poll_body(R"(["cli"])", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    lp::test::child_process send({LP_SERVER_BINARY, "--odoo-version", "14", "--db-host",
+                                  lp::test::env_or_fail("LP_TEST_PGHOST"), "--db-port",
+                                  lp::test::env_or_fail("LP_TEST_PGPORT"), "--db-user",
+                                  lp::test::env_or_fail("LP_TEST_PGUSER"), "--send", db.name(), "cli", R"({"n":1})"});
+    BOOST_TEST(send.wait_exit(std::chrono::seconds(20)).value_or(-1) == 0);
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].at("message").at("n").as_int64() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
