@@ -219,45 +219,14 @@ asio::awaitable<json::array> message_bus::poll(orm::database& db, std::vector<st
     co_return json::array{};
 }
 
-void message_bus::notified(orm::database* db, std::string const& payload)
+template <class Action>
+void message_bus::for_each_state(orm::database* db, Action action)
 {
-    ++stats_.notifications;
-    boost::system::error_code ec;
-    auto channels = json::parse(payload, ec);
-    std::vector<std::string> keys;
-    bool const readable = !ec && channels.is_array();
-    if (readable)
-        for (auto const& channel : channels.get_array())
-            keys.push_back(odoo_json(channel));
-    else
-        log::warning("bus", "NOTIFY imbus with a payload that is not a JSON array; every waiter re-reads");
-
-    auto wake = [&](database_state& st) {
-        if (!readable)
-            st.wake_all = true;
-        for (auto const& key : keys)
-            if (st.by_channel.contains(key))
-                st.pending.insert(key);
-        schedule_fetch(st);
-    };
     if (db)
-        wake(state_of(*db));
+        action(state_of(*db));
     else
         for (auto& [name, st] : states_)
-            wake(*st);
-}
-
-void message_bus::wake_everyone(orm::database* db)
-{
-    auto wake = [&](database_state& st) {
-        st.wake_all = true;
-        schedule_fetch(st);
-    };
-    if (db)
-        wake(state_of(*db));
-    else
-        for (auto& [name, st] : states_)
-            wake(*st);
+            action(*st);
 }
 
 void message_bus::schedule_fetch(database_state& st)
@@ -379,6 +348,37 @@ void message_bus::stop()
             w->timer.cancel();
         }
     }
+}
+
+void message_bus::notified(orm::database* db, std::string const& payload)
+{
+    ++stats_.notifications;
+    boost::system::error_code ec;
+    auto channels = json::parse(payload, ec);
+    std::vector<std::string> keys;
+    bool const readable = !ec && channels.is_array();
+    if (readable)
+        for (auto const& channel : channels.get_array())
+            keys.push_back(odoo_json(channel));
+    else
+        log::warning("bus", "NOTIFY imbus with a payload that is not a JSON array; every waiter re-reads");
+
+    for_each_state(db, [&](database_state& st) {
+        if (!readable)
+            st.wake_all = true;
+        for (auto const& key : keys)
+            if (st.by_channel.contains(key))
+                st.pending.insert(key);
+        schedule_fetch(st);
+    });
+}
+
+void message_bus::wake_everyone(orm::database* db)
+{
+    for_each_state(db, [&](database_state& st) {
+        st.wake_all = true;
+        schedule_fetch(st);
+    });
 }
 
 } // namespace lp::bus

@@ -71,6 +71,9 @@ public:
 
 private:
     database_state& state_of(orm::database& db);
+    /// `action` on `db`'s state, or on every database's when db is null.
+    template <class Action>
+    void for_each_state(orm::database* db, Action action);
     void schedule_fetch(database_state& st);
     static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
 

@@ -2,9 +2,7 @@
 // one bus_bus query per wake-up for a thousand of them, no loss or duplicate when the listener
 // is killed, POS PING/PONG, bad input.
 #include "tests/support/http_client.hpp"
-#include "tests/support/pg_database.hpp"
-#include "tests/support/python.hpp"
-#include "tests/support/server_process.hpp"
+#include "tests/support/odoo_server.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -18,20 +16,8 @@ using lp::test::http_connection;
 using lp::test::http_request;
 
 namespace {
-constexpr char secret[] = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90";
-
-struct fixture {
-    lp::test::test_database db{"lp_bus"};
-    lp::test::temp_directory data_dir;
-
-    lp::test::server_process start(std::vector<std::string> extra = {})
-    {
-        std::vector<std::string> args{"-d", db.name(), "--db-host", lp::test::env_or_fail("LP_TEST_PGHOST"), "--db-port",
-                                      lp::test::env_or_fail("LP_TEST_PGPORT"), "--db-user",
-                                      lp::test::env_or_fail("LP_TEST_PGUSER"), "--data-dir", data_dir.path().string()};
-        args.insert(args.end(), extra.begin(), extra.end());
-        return lp::test::server_process(args);
-    }
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_bus") {}
 
     static std::string poll_body(std::string const& channels, std::int64_t last, std::string const& options = "{}")
     {
@@ -220,11 +206,7 @@ BOOST_AUTO_TEST_CASE(pos_ping_gets_pong_through_the_bus)
 BOOST_AUTO_TEST_CASE(the_users_partner_channel_comes_from_the_server)
 {
     auto server = start();
-    auto const sid = lp::test::run_python(
-        "import subprocess,sys; print(subprocess.check_output(sys.argv[1:]).decode().strip())",
-        {lp::test::env_or_fail("LP_SOURCE_DIR") + "/scripts/make-odoo-session", "--data-dir", data_dir.path().string(),
-         "--db", db.name(), "--uid", "2", "--login", "admin", "--password", "admin", "--secret", secret});
-    auto const cookie = "Cookie: session_id=" + sid.substr(0, sid.find('\n')) + "\r\n";
+    auto const cookie = "Cookie: session_id=" + admin_session() + "\r\n";
     auto poll = start_poll(server.port(), poll_body("[]", 0, R"({"bus_inactivity":1000})"), cookie);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()

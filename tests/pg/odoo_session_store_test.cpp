@@ -1,7 +1,6 @@
 // Sessions from Python-written Odoo session files, checked against the database.
 #include "orm_bridge/odoo_session_store.hpp"
-#include "tests/support/pg_database.hpp"
-#include "tests/support/python.hpp"
+#include "tests/support/odoo_server.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -10,30 +9,13 @@
 namespace asio = boost::asio;
 
 namespace {
-constexpr char secret[] = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90"; // etc/demo.sql's database.secret
+constexpr auto const& secret = lp::test::demo_secret;
 
-struct fixture {
-    lp::test::test_database db{"lp_sessions"};
-    lp::test::temp_directory data_dir;
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_sessions") {}
     asio::io_context io;
     lp::orm::database_set databases{io.get_executor(), {db.name()}, db.settings(2)};
     lp::orm::odoo_session_store store{data_dir.path() / "sessions", databases};
-
-    /// Runs scripts/make-odoo-session (Python's pickle/json/hmac) and returns the session id.
-    std::string make_session(std::string const& extra, std::string const& database = "")
-    {
-        auto const command = lp::test::env_or_fail("LP_SOURCE_DIR") + "/scripts/make-odoo-session --data-dir "
-                           + data_dir.path().string() + " --db " + (database.empty() ? db.name() : database) + " "
-                           + extra;
-        FILE* pipe = popen(command.c_str(), "r");
-        BOOST_REQUIRE(pipe);
-        char sid[128] = {};
-        BOOST_REQUIRE(std::fgets(sid, sizeof sid, pipe));
-        BOOST_REQUIRE(pclose(pipe) == 0);
-        std::string id(sid);
-        id.erase(id.find_last_not_of("\n") + 1);
-        return id;
-    }
 
     std::optional<lp::orm::session> find(std::string const& sid) { return lp::test::run(io, store.find(sid)); }
 };

@@ -1,9 +1,7 @@
 // The built server on a real database: Odoo sessions, models over HTTP, the cursor bound
 // under load, and no transaction left open.
 #include "tests/support/http_client.hpp"
-#include "tests/support/pg_database.hpp"
-#include "tests/support/python.hpp"
-#include "tests/support/server_process.hpp"
+#include "tests/support/odoo_server.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -13,31 +11,13 @@ using lp::test::http_connection;
 using lp::test::http_request;
 
 namespace {
-constexpr char secret[] = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90";
-
-struct fixture {
-    lp::test::test_database db{"lp_server"};
-    lp::test::temp_directory data_dir;
-    std::string admin_sid = make_session("--uid 2 --login admin --password admin --secret " + std::string(secret));
-
-    std::string make_session(std::string const& extra)
-    {
-        auto const command = lp::test::env_or_fail("LP_SOURCE_DIR") + "/scripts/make-odoo-session --data-dir "
-                           + data_dir.path().string() + " --db " + db.name() + " " + extra;
-        FILE* pipe = popen(command.c_str(), "r");
-        char sid[128] = {};
-        BOOST_REQUIRE(pipe && std::fgets(sid, sizeof sid, pipe));
-        pclose(pipe);
-        std::string id(sid);
-        return id.substr(0, id.find('\n'));
-    }
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_server") {}
+    std::string admin_sid = admin_session();
 
     lp::test::server_process start(std::string const& max_cursor = "2")
     {
-        return lp::test::server_process({"-d", db.name(), "--db-host", lp::test::env_or_fail("LP_TEST_PGHOST"),
-                                         "--db-port", lp::test::env_or_fail("LP_TEST_PGPORT"), "--db-user",
-                                         lp::test::env_or_fail("LP_TEST_PGUSER"), "--data-dir",
-                                         data_dir.path().string(), "--max-cursor", max_cursor});
+        return odoo_server_fixture::start({"--max-cursor", max_cursor});
     }
 };
 } // namespace
