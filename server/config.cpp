@@ -216,7 +216,8 @@ void read_config_file(std::string const& path, server_config& config)
     for (auto const& [key, value] : options) {
         auto const* s = find_by_key(key);
         if (!s) {
-            log::debug("config", "ignoring option '", key, "' of ", path);
+            if (key != "gevent_port" && key != "longpolling_port")
+                config.ignored_keys.push_back(key);
             continue;
         }
         if (is_unset(value))

@@ -54,6 +54,9 @@ struct server_config {
     std::chrono::seconds body_timeout{60};   ///< to receive its body, and to write a reply
 
     bool show_help = false;
+
+    /// Config-file keys the server does not use (Odoo's own), logged at debug level at start-up.
+    std::vector<std::string> ignored_keys;
 };
 
 /// Reads the flags (argv[1..]) and the config file they name.

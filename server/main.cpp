@@ -52,6 +52,8 @@ std::filesystem::path session_directory(lp::server_config const& config)
 int serve(lp::server_config const& config)
 {
     lp::log::set_level(lp::log::parse_level(config.log_level));
+    for (auto const& key : config.ignored_keys)
+        lp::log::debug("config", "ignoring option '", key, "' (not used by this server)");
     raise_descriptor_limit();
     // A client that goes away mid-reply must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);

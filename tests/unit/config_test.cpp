@@ -120,6 +120,7 @@ BOOST_AUTO_TEST_CASE(reads_an_odoo_config_file_and_flags_override_it)
     BOOST_TEST(c.max_cursor == 4u);
     BOOST_TEST(c.port == 8072);
     BOOST_TEST(c.data_dir == "/var/lib/odoo");
+    BOOST_TEST((c.ignored_keys == std::vector<std::string>{"addons_path", "admin_passwd"}));
 
     auto overridden = parse({"-c", file.path, "-d", "other", "-p", "8068", "--max-cursor", "1"});
     BOOST_TEST((overridden.databases == std::vector<std::string>{"other"}));
