@@ -2,7 +2,9 @@
 
 #include "orm_bridge/log.hpp"
 #include "routes/error_reply.hpp"
+#include "routes/deferred_reply.hpp"
 #include "routes/jsonrpc.hpp"
+#include "routes/reply_shape.hpp"
 #include "routes/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,13 +18,6 @@ namespace lp {
 namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-/// How the reply is written, decided by the route's mode and the request's form.
-enum class reply_form {
-    json_plain, ///< json mode, original GET form: the bare result
-    json_rpc,   ///< json mode, JSON-RPC POST: the result in an envelope
-    http        ///< http mode: the handler's own body
-};
 
 /// What a handler produced, whatever its mode, or the exception it raised. Errors travel as
 /// values because the `||` below waits for the first *successful* branch: a thrown error
@@ -67,41 +62,11 @@ std::string seconds_text(std::chrono::steady_clock::duration d)
     return std::to_string(ms) + " ms";
 }
 
-outgoing_response error_response(reply_form form, json::value const& rpc_id, error_reply const& error)
+outgoing_response success_response(reply_shape const& shape, handler_outcome output)
 {
-    outgoing_response out;
-    out.status = error.status;
-    if (error.retry_after)
-        out.headers.emplace_back("Retry-After", std::to_string(error.retry_after->count()));
-    switch (form) {
-    case reply_form::json_rpc:
-        out.content_type = "application/json";
-        out.body = jsonrpc::error(rpc_id, error);
-        break;
-    case reply_form::json_plain:
-        out.content_type = "application/json";
-        out.body = json::serialize(json::object{{"error", jsonrpc::error_object(error)}});
-        break;
-    case reply_form::http:
-        out.content_type = "text/plain; charset=utf-8";
-        out.body = error.message + "\n";
-        break;
-    }
-    return out;
-}
-
-outgoing_response success_response(reply_form form, json::value const& rpc_id, handler_outcome output)
-{
-    outgoing_response out;
-    if (output.http) {
-        out.status = output.http->status;
-        out.content_type = std::move(output.http->content_type);
-        out.body = std::move(output.http->body);
-        return out;
-    }
-    out.content_type = "application/json";
-    out.body = form == reply_form::json_rpc ? jsonrpc::result(rpc_id, *output.json) : json::serialize(*output.json);
-    return out;
+    if (output.http)
+        return http_response(shape, std::move(*output.http));
+    return json_response(shape, *output.json);
 }
 
 /// Query or form pairs into params; `session_id` is taken apart, jQuery's `_` cache-buster dropped.
@@ -143,8 +108,7 @@ std::vector<std::pair<std::string, std::string>> decode_pairs(std::string_view t
 
 struct dispatcher::route_call {
     request req;
-    reply_form form;
-    json::value rpc_id;
+    reply_shape shape;
 };
 
 dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
@@ -162,8 +126,7 @@ void dispatcher::stop()
 
 asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
 {
-    reply_form form = reply_form::json_plain;
-    json::value rpc_id = nullptr;
+    reply_shape shape;
     try {
         auto const query_at = in.target.find('?');
         auto const path = std::string_view(in.target).substr(0, query_at);
@@ -174,6 +137,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             throw not_found("nothing is served at '" + std::string(path) + "'");
         auto const& route = *matched->found;
         bool const is_post = in.method == "POST";
+        shape.cors = route.cors;
         if (route.cors && in.method == "OPTIONS") {
             // A browser's preflight for a cross-origin poll (the POS "sync server" setup).
             outgoing_response preflight;
@@ -186,8 +150,8 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             co_return preflight;
         }
         if (in.method != "GET" && !is_post) {
-            auto out = error_response(route.route_mode == mode::http ? reply_form::http : reply_form::json_plain,
-                                      nullptr,
+            shape.form = route.route_mode == mode::http ? reply_form::http : reply_form::json_plain;
+            auto out = error_response(shape,
                                       {405, "werkzeug.exceptions.MethodNotAllowed",
                                        "method " + in.method + " is not allowed here; use GET or POST",
                                        std::nullopt});
@@ -199,10 +163,10 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
         std::optional<std::string> session_id = find_cookie(in.cookie, "session_id");
         json::object params;
         if (route.route_mode == mode::json) {
-            form = is_post ? reply_form::json_rpc : reply_form::json_plain;
+            shape.form = is_post ? reply_form::json_rpc : reply_form::json_plain;
             if (is_post) {
                 auto call = jsonrpc::parse_call(in.body);
-                rpc_id = std::move(call.id);
+                shape.rpc_id = std::move(call.id);
                 params = std::move(call.params);
                 if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
                     session_id = std::string(sid->get_string());
@@ -210,7 +174,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             add_pairs(params, session_id, decode_pairs(query, "query string"), !is_post);
         }
         else {
-            form = reply_form::http;
+            shape.form = reply_form::http;
             add_pairs(params, session_id, decode_pairs(query, "query string"), false);
             if (is_post && in.content_type.starts_with("application/x-www-form-urlencoded"))
                 add_pairs(params, session_id, decode_pairs(in.body, "form body"), false);
@@ -219,7 +183,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             params[name] = std::move(value);
 
         route_call call{request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
-                        form, rpc_id};
+                        shape};
 
         call.req.attach_services(services_);
         // Authentication: the session store is the seam (orm_bridge/session.hpp).
@@ -233,15 +197,13 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
                                                   : "this route needs a logged-in session: send the session_id "
                                                     "cookie or parameter");
         auto out = co_await run(route, std::move(call));
-        if (route.cors)
-            out.headers.emplace_back("Access-Control-Allow-Origin", "*");
         co_return out;
     }
     catch (...) {
         auto const error = describe_error(std::current_exception());
         if (error.unexpected)
             log::error("dispatcher", "request failed: ", error.message);
-        co_return error_response(form, rpc_id, error);
+        co_return error_response(shape, error);
     }
 }
 
@@ -269,13 +231,18 @@ asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& rou
             auto& finished = std::get<0>(outcome);
             if (finished.error)
                 std::rethrow_exception(finished.error);
-            co_return success_response(call.form, call.rpc_id, std::move(finished));
+            if (auto slot = call.req.deferred()) {
+                // The handler parked its reply (a bus poll): the transport waits on the slot.
+                slot->shape(call.shape);
+                outgoing_response later;
+                later.deferred = std::move(slot);
+                co_return later;
+            }
+            co_return success_response(call.shape, std::move(finished));
         }
         if (route.timeout_result) {
             // Out of time (or shutting down): this route answers as if nothing came.
-            handler_outcome nothing;
-            nothing.json = *route.timeout_result;
-            co_return success_response(call.form, call.rpc_id, std::move(nothing));
+            co_return json_response(call.shape, *route.timeout_result);
         }
         throw request_timeout(stopping_ ? "the server is shutting down"
                                         : "the handler did not answer within longpolling_timeout ("
@@ -286,7 +253,7 @@ asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& rou
     }
     if (error.unexpected)
         log::error("route", route.handler_name, " failed: ", error.message);
-    co_return error_response(call.form, call.rpc_id, error);
+    co_return error_response(call.shape, error);
 }
 
 } // namespace lp

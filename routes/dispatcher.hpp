@@ -4,6 +4,7 @@
 
 #include "orm_bridge/database.hpp"
 #include "orm_bridge/session.hpp"
+#include "routes/outgoing_response.hpp"
 #include "routes/route_table.hpp"
 #include "routes/services.hpp"
 
@@ -26,14 +27,6 @@ struct incoming_request {
     std::string content_type; ///< the Content-Type header
     std::string cookie;       ///< the Cookie header
     std::string body;
-};
-
-/// The response the transport writes.
-struct outgoing_response {
-    unsigned status = 200;
-    std::string content_type;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers; ///< extra headers (Allow, Retry-After)
 };
 
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.

@@ -30,6 +30,13 @@ orm::session const& request::session() const
     return *session_;
 }
 
+std::shared_ptr<deferred_reply> request::defer()
+{
+    if (!deferred_)
+        deferred_ = std::make_shared<deferred_reply>();
+    return deferred_;
+}
+
 lp::services const& request::no_services()
 {
     static lp::services const none;

@@ -3,6 +3,7 @@
 
 #include "orm_bridge/model.hpp"
 #include "orm_bridge/session.hpp"
+#include "routes/deferred_reply.hpp"
 #include "routes/errors.hpp"
 #include "routes/services.hpp"
 
@@ -79,6 +80,12 @@ public:
     /// Errors: as model().
     orm::read_cursor cursor() const;
 
+    /// Makes this request's reply a deferred one: the handler hands the slot to whoever will
+    /// resolve it (the bus) and returns at once; its own return value is then ignored and the
+    /// connection waits on the slot, holding no coroutine. Json routes only.
+    std::shared_ptr<deferred_reply> defer();
+    std::shared_ptr<deferred_reply> const& deferred() const { return deferred_; }
+
     /// Set by the framework once the session store has found the session.
     void attach_session(orm::session s) { session_ = std::move(s); }
 
@@ -104,6 +111,7 @@ private:
 
     std::optional<orm::session> session_;
     static lp::services const& no_services();
+    std::shared_ptr<deferred_reply> deferred_;
     lp::services const* services_ = &no_services();
     clock::duration timeout_;
     clock::time_point deadline_;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "routes/errors.hpp"
+#include "routes/http_reply.hpp"
 #include "routes/path_pattern.hpp"
 #include "routes/request.hpp"
 
@@ -29,19 +30,6 @@ namespace lp {
 enum class mode {
     json, ///< GET ?data=<json> or JSON-RPC POST in; JSON out (application/json).
     http  ///< query-string and form parameters in; a body, status and content type out.
-};
-
-/// What an http-mode handler returns.
-struct http_reply {
-    std::string body;
-    unsigned status = 200;
-    std::string content_type = "text/html; charset=utf-8";
-
-    http_reply() = default;
-    http_reply(std::string body_, unsigned status_ = 200,
-               std::string content_type_ = "text/html; charset=utf-8")
-        : body(std::move(body_)), status(status_), content_type(std::move(content_type_)) {}
-    http_reply(char const* body_) : body(body_) {}
 };
 
 template <mode M>

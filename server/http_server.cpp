@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -48,11 +49,26 @@ std::string reason_for(unsigned status, beast::error_code ec)
 }
 } // namespace
 
-/// One accepted connection, as the server tracks it for shutdown.
+/// One accepted connection. It outlives the coroutines that serve it: while a reply is
+/// deferred (a parked bus poll) it is all that is left of the request, on the heap.
 struct http_server::connection {
-    beast::tcp_stream stream;
-    bool idle = true; ///< waiting for the next request: safe to close at shutdown
+    explicit connection(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;                 ///< while no coroutine runs (parked)
+    beast::tcp_stream* stream = nullptr; ///< while a coroutine serves it
+    beast::flat_buffer buffer;          ///< bytes of a pipelined next request, if any
+    bool idle = true;                   ///< waiting for a request: safe to close at shutdown
+    unsigned version = 11;
+    bool keep_alive = true;
+    std::list<connection*>::iterator registration;
 };
+
+void http_server::connection_deleter::operator()(connection* c) const noexcept
+{
+    server->connections_.erase(c->registration);
+    delete c;
+    if (server->stopping_ && server->connections_.empty() && server->on_closed_)
+        std::exchange(server->on_closed_, nullptr)();
+}
 
 http_server::http_server(asio::io_context& io, tcp::endpoint endpoint, http_limits limits, dispatcher& requests)
     : io_(io), acceptor_(io), limits_(limits), dispatcher_(requests)
@@ -88,16 +104,9 @@ void http_server::stop(std::function<void()> on_closed)
     // Idle keep-alive connections wait in a read: cancel it. Busy ones finish their reply
     // (marked Connection: close) and end by themselves.
     for (auto* c : connections_)
-        if (c->idle)
-            c->stream.cancel();
+        if (c->idle && c->stream)
+            c->stream->cancel();
     if (connections_.empty() && on_closed_)
-        std::exchange(on_closed_, nullptr)();
-}
-
-void http_server::forget(std::list<connection*>::iterator at)
-{
-    connections_.erase(at);
-    if (stopping_ && connections_.empty() && on_closed_)
         std::exchange(on_closed_, nullptr)();
 }
 
@@ -117,56 +126,83 @@ asio::awaitable<void> http_server::accept_loop()
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        asio::co_spawn(executor, serve(std::move(socket)), [](std::exception_ptr e) {
-            if (e)
-                try {
-                    std::rethrow_exception(e);
-                }
-                catch (std::exception const& x) {
-                    log::error("http", "connection failed: ", x.what());
-                }
-        });
+        connection_ptr c(new connection(std::move(socket)), connection_deleter{this});
+        connections_.push_front(c.get());
+        c->registration = connections_.begin();
+        spawn(std::move(c), std::nullopt);
     }
 }
 
-asio::awaitable<void> http_server::serve(tcp::socket socket)
+void http_server::spawn(connection_ptr c, std::optional<outgoing_response> pending)
 {
-    connection self{beast::tcp_stream(std::move(socket))};
-    connections_.push_front(&self);
-    struct unregister {
-        http_server& server;
-        std::list<connection*>::iterator at;
-        ~unregister() { server.forget(at); }
-    } const registered{*this, connections_.begin()};
+    asio::co_spawn(io_, serve(std::move(c), std::move(pending)), [](std::exception_ptr e) {
+        if (e)
+            try {
+                std::rethrow_exception(e);
+            }
+            catch (std::exception const& x) {
+                log::error("http", "connection failed: ", x.what());
+            }
+    });
+}
 
-    beast::flat_buffer buffer;
-    while (!stopping_) {
-        self.idle = true;
+namespace {
+http::response<http::string_body> to_beast(outgoing_response out, unsigned version, bool keep_alive)
+{
+    http::response<http::string_body> response{static_cast<http::status>(out.status), version};
+    response.set(http::field::server, server_name);
+    response.set(http::field::content_type, out.content_type);
+    response.set(http::field::cache_control, "no-store");
+    for (auto const& [name, value] : out.headers)
+        response.set(name, value);
+    response.body() = std::move(out.body);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    return response;
+}
+} // namespace
+
+asio::awaitable<void> http_server::serve(connection_ptr c, std::optional<outgoing_response> pending)
+{
+    beast::tcp_stream stream(std::move(c->socket));
+    c->stream = &stream;
+
+    for (;;) {
+        if (pending) {
+            c->idle = false;
+            auto response = to_beast(std::move(*pending), c->version, c->keep_alive && !stopping_);
+            pending.reset();
+            stream.expires_after(limits_.body_timeout);
+            auto [write_ec, written] = co_await http::async_write(stream, response, use_tuple);
+            if (write_ec || !response.keep_alive())
+                break;
+        }
+        if (stopping_)
+            break;
+        c->idle = true;
         incoming_request in;
-        unsigned version = 11;
-        bool keep_alive = true;
         {
             // A new parser per request: limits apply to each message, not to the connection.
             http::request_parser<http::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
             parser.body_limit(limits_.body_limit);
 
-            self.stream.expires_after(limits_.header_timeout);
-            auto [header_ec, header_bytes] = co_await http::async_read_header(self.stream, buffer, parser, use_tuple);
+            stream.expires_after(limits_.header_timeout);
+            auto [header_ec, header_bytes] = co_await http::async_read_header(stream, c->buffer, parser, use_tuple);
             beast::error_code ec = header_ec;
             if (!ec) {
-                self.idle = false;
+                c->idle = false;
                 auto const& header = parser.get();
                 if (header[http::field::expect] == "100-continue" && !parser.is_done()) {
                     // curl waits for this before sending a large body.
                     http::response<http::empty_body> go_on{http::status::continue_, header.version()};
-                    self.stream.expires_after(limits_.body_timeout);
-                    auto [continue_ec, continue_bytes] = co_await http::async_write(self.stream, go_on, use_tuple);
+                    stream.expires_after(limits_.body_timeout);
+                    auto [continue_ec, continue_bytes] = co_await http::async_write(stream, go_on, use_tuple);
                     ec = continue_ec;
                 }
                 if (!ec && !parser.is_done()) {
-                    self.stream.expires_after(limits_.body_timeout);
-                    auto [body_ec, body_bytes] = co_await http::async_read(self.stream, buffer, parser, use_tuple);
+                    stream.expires_after(limits_.body_timeout);
+                    auto [body_ec, body_bytes] = co_await http::async_read(stream, c->buffer, parser, use_tuple);
                     ec = body_ec;
                 }
             }
@@ -180,13 +216,13 @@ asio::awaitable<void> http_server::serve(tcp::socket socket)
                 refusal.body() = reason_for(status, ec) + "\n";
                 refusal.keep_alive(false);
                 refusal.prepare_payload();
-                self.stream.expires_after(limits_.body_timeout);
-                co_await http::async_write(self.stream, refusal, use_tuple);
+                stream.expires_after(limits_.body_timeout);
+                co_await http::async_write(stream, refusal, use_tuple);
                 break;
             }
             auto message = parser.release();
-            version = message.version();
-            keep_alive = message.keep_alive();
+            c->version = message.version();
+            c->keep_alive = message.keep_alive();
             in.method = std::string(message.method_string());
             in.target = std::string(message.target());
             in.content_type = std::string(message[http::field::content_type]);
@@ -194,28 +230,31 @@ asio::awaitable<void> http_server::serve(tcp::socket socket)
             in.body = std::move(message.body());
         }
         // Nothing of the request is kept while the handler waits: parked requests stay small.
-        self.stream.expires_never();
-        if (buffer.size() == 0)
-            buffer.shrink_to_fit();
+        stream.expires_never();
+        if (c->buffer.size() == 0)
+            c->buffer.shrink_to_fit();
 
         auto out = co_await dispatcher_.dispatch(std::move(in));
-
-        http::response<http::string_body> response{static_cast<http::status>(out.status), version};
-        response.set(http::field::server, server_name);
-        response.set(http::field::content_type, out.content_type);
-        response.set(http::field::cache_control, "no-store");
-        for (auto const& [name, value] : out.headers)
-            response.set(name, value);
-        response.body() = std::move(out.body);
-        response.keep_alive(keep_alive && !stopping_);
-        response.prepare_payload();
-        self.stream.expires_after(limits_.body_timeout);
-        auto [write_ec, written] = co_await http::async_write(self.stream, response, use_tuple);
-        if (write_ec || !response.keep_alive())
-            break;
+        if (out.deferred) {
+            // Park: the socket goes back into the connection, this coroutine ends, and the
+            // reply's arrival starts a new one that writes it and carries on.
+            auto reply = std::move(out.deferred);
+            c->socket = stream.release_socket();
+            c->stream = nullptr;
+            connection* parked = c.release();
+            // Posted, never inline: this coroutine must be gone before the next one starts.
+            reply->on_ready([this, parked](outgoing_response ready) {
+                asio::post(io_, [this, parked, response = std::move(ready)]() mutable {
+                    spawn(connection_ptr(parked, connection_deleter{this}), std::move(response));
+                });
+            });
+            co_return;
+        }
+        pending = std::move(out);
     }
+    c->stream = nullptr;
     beast::error_code ignored;
-    self.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 } // namespace lp

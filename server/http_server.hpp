@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <functional>
 #include <list>
+#include <memory>
+#include <optional>
 
 namespace lp {
 
@@ -45,9 +47,17 @@ public:
 
 private:
     struct connection;
+    struct connection_deleter {
+        http_server* server;
+        void operator()(connection* c) const noexcept;
+    };
+    using connection_ptr = std::unique_ptr<connection, connection_deleter>;
+
     boost::asio::awaitable<void> accept_loop();
-    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
-    void forget(std::list<connection*>::iterator at);
+    /// Serves a connection: first writes `pending` (a parked reply that has come), then reads
+    /// and answers requests until the connection closes or a reply is deferred.
+    boost::asio::awaitable<void> serve(connection_ptr c, std::optional<outgoing_response> pending);
+    void spawn(connection_ptr c, std::optional<outgoing_response> pending);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;

@@ -108,8 +108,10 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route)
         if (auto key = lp::bus::odoo_json(channel); seen.insert(key).second)
             keys.push_back(std::move(key));
 
-    auto rows = co_await bus.poll(db, std::move(keys), last, request.deadline());
-    co_return rows;
+    // The reply is deferred: answered now if rows are there, else by the bus later, while
+    // this coroutine (and the request's) is long gone.
+    co_await bus.subscribe(db, std::move(keys), last, request.deadline(), request.defer());
+    co_return nullptr;
 }
 // Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
 static lp::route_registrar const poll_route{

@@ -21,19 +21,20 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using clock = std::chrono::steady_clock;
 
-/// One parked poll.
+/// One poll: first reading, then parked until rows, expiry or shutdown answer it.
 struct message_bus::waiter {
-    waiter(asio::any_io_executor executor, std::vector<std::string> k, std::int64_t l)
-        : keys(std::move(k)), last(l), timer(std::move(executor))
+    waiter(database_state* s, std::vector<std::string> k, std::int64_t l, std::shared_ptr<deferred_reply> r)
+        : st(s), keys(std::move(k)), last(l), reply(std::move(r))
     {
     }
+    database_state* st;
     std::vector<std::string> keys;
     std::int64_t last;
-    asio::steady_timer timer;
+    std::shared_ptr<deferred_reply> reply;
     bool registered = false;
     bool initializing = true; ///< doing its first read: wake-ups only mark it
     bool missed = false;      ///< a wake-up came during that read: read again
-    std::optional<json::array> result;
+    std::multimap<clock::time_point, std::unique_ptr<waiter>>::iterator expiry; ///< valid once parked
 };
 
 /// The waiters of one database, indexed by channel key.
@@ -41,6 +42,9 @@ struct message_bus::database_state {
     orm::database* db = nullptr;
     std::unordered_map<std::string, std::unordered_set<waiter*>> by_channel;
     std::unordered_set<std::string> pending; ///< channels notified since the last fetch
+    std::uint64_t epoch = 0;                 ///< counts notifications and reconnections
+    std::int64_t newest = 0;                 ///< max(bus_bus.id) as read...
+    std::uint64_t newest_epoch = ~std::uint64_t(0); ///< ...when the epoch was this
     bool wake_all = false;
     bool fetching = false;
     std::size_t waiting = 0;
@@ -132,7 +136,7 @@ std::string pg_text_array(std::vector<std::string> const& items)
 }
 
 message_bus::message_bus(asio::any_io_executor executor, orm::database_set& databases, bus_settings settings)
-    : executor_(std::move(executor)), databases_(databases), settings_(settings)
+    : executor_(executor), databases_(databases), settings_(settings), expiry_timer_(executor)
 {
     for (auto const& [name, db] : databases_.all())
         state_of(*db);
@@ -159,25 +163,40 @@ bus_stats message_bus::stats() const
     return s;
 }
 
-asio::awaitable<json::array> message_bus::poll(orm::database& db, std::vector<std::string> channel_keys,
-                                               std::int64_t last, clock::time_point deadline)
+asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std::string> channel_keys,
+                                             std::int64_t last, clock::time_point deadline,
+                                             std::shared_ptr<deferred_reply> reply)
 {
     auto& st = state_of(db);
-    waiter self(executor_, std::move(channel_keys), last);
+    auto owned = std::make_unique<waiter>(&st, std::move(channel_keys), last, std::move(reply));
+    auto& self = *owned;
     // Registered before the first read, so that a notification arriving during it is seen.
     st.add(self);
+    // Until it parks, the waiter belongs to this coroutine: unregister it however we leave.
     struct unregister {
         database_state& st;
         waiter& w;
-        ~unregister() { st.remove(w); }
-    } const guard{st, self};
+        bool parked = false;
+        ~unregister()
+        {
+            if (!parked)
+                st.remove(w);
+        }
+    } guard{st, self};
 
     auto const keys = pg_text_array(self.keys);
-    for (;;) {
+    // A client that has seen the newest row, with no notification since that was read, parks
+    // without reading: a newer row comes with its NOTIFY (and a reconnected listener makes
+    // everyone re-read), so the read could only return nothing. A quiet bus costs no query.
+    bool const up_to_date = self.last > 0 && st.newest_epoch == st.epoch && self.last >= st.newest;
+    if (up_to_date)
+        self.initializing = false;
+    while (!up_to_date) {
         self.initializing = true;
         self.missed = false;
         std::vector<bus_row> rows;
         std::int64_t newest = 0;
+        auto const epoch = st.epoch;
         {
             auto c = co_await db.pool().acquire(deadline);
             if (self.last > 0) {
@@ -186,6 +205,9 @@ asio::awaitable<json::array> message_bus::poll(orm::database& db, std::vector<st
                 orm::pg::parameters params{std::to_string(self.last), keys};
                 auto r = co_await c.query(sql, std::move(params));
                 rows = read_rows(r, settings_.odoo_version);
+                std::string const newest_sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
+                auto m = co_await c.query(newest_sql);
+                newest = std::stoll(std::string(m.value(0, 0)));
             }
             else {
                 // A first poll: what was sent in the last `timeout` seconds, as Odoo does.
@@ -200,23 +222,66 @@ asio::awaitable<json::array> message_bus::poll(orm::database& db, std::vector<st
                 newest = std::stoll(std::string(m.value(0, 0)));
             }
         }
-        if (!rows.empty())
-            co_return as_array(rows);
+        // Keep the freshest knowledge: a read that began before another's began knows less.
+        bool const unknown = st.newest_epoch == ~std::uint64_t(0);
+        if (unknown || epoch > st.newest_epoch || (epoch == st.newest_epoch && newest > st.newest)) {
+            st.newest = newest;
+            st.newest_epoch = epoch;
+        }
+        if (!rows.empty()) {
+            self.reply->resolve(as_array(rows));
+            co_return;
+        }
         if (self.last == 0)
             self.last = newest; // parked from here: only rows after this are news
         self.initializing = false;
         if (!self.missed)
             break;
     }
+    if (stopping_) {
+        self.reply->resolve(json::array{});
+        co_return;
+    }
+    // Parked: from here the waiter lives in expiries_, not in this coroutine.
+    guard.parked = true;
+    log::debug("bus", db.name(), ": parked after ", self.last, up_to_date ? " (no read)" : "");
+    auto const expires = std::min(deadline, clock::now() + settings_.timeout);
+    self.expiry = expiries_.emplace(expires, std::move(owned));
+    arm_expiry();
+}
 
-    if (stopping_)
-        co_return json::array{};
-    self.timer.expires_at(std::min(deadline, clock::now() + settings_.timeout));
-    auto [ec] = co_await self.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    (void)ec; // the result slot says whether rows came
-    if (self.result)
-        co_return std::move(*self.result);
-    co_return json::array{};
+void message_bus::finish(waiter* w, json::array rows)
+{
+    w->st->remove(*w);
+    auto reply = std::move(w->reply);
+    expiries_.erase(w->expiry); // destroys w
+    reply->resolve(std::move(rows));
+}
+
+void message_bus::arm_expiry()
+{
+    if (expiries_.empty()) {
+        return;
+    }
+    auto const next = expiries_.begin()->first;
+    if (next >= armed_for_)
+        return; // the timer already fires in time
+    armed_for_ = next;
+    expiry_timer_.expires_at(next);
+    expiry_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec)
+            return; // re-armed for an earlier expiry, or the bus is going away
+        armed_for_ = clock::time_point::max();
+        expire_due();
+        arm_expiry();
+    });
+}
+
+void message_bus::expire_due()
+{
+    auto const now = clock::now();
+    while (!expiries_.empty() && expiries_.begin()->first <= now)
+        finish(expiries_.begin()->second.get(), json::array{});
 }
 
 template <class Action>
@@ -291,6 +356,8 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
             log::warning("bus", st->db->name(), ": reading bus_bus failed: ", e.what());
             continue;
         }
+        log::debug("bus", st->db->name(), ": fetched ", rows.size(), " rows after ", since, " for ", asked.size(),
+                   " channels");
         if (rows.empty())
             continue;
 
@@ -327,27 +394,11 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
             result.reserve(mine.size());
             for (auto i : mine)
                 result.push_back(rows[i].shaped);
-            w->result = std::move(result);
-            st->remove(*w);
-            w->timer.cancel();
             ++self->stats_.delivered;
+            self->finish(w, std::move(result));
         }
     }
     st->fetching = false;
-}
-
-void message_bus::stop()
-{
-    stopping_ = true;
-    for (auto& [name, st] : states_) {
-        std::vector<waiter*> all;
-        for (auto const& [key, waiters] : st->by_channel)
-            all.insert(all.end(), waiters.begin(), waiters.end());
-        for (auto* w : all) {
-            st->remove(*w);
-            w->timer.cancel();
-        }
-    }
 }
 
 void message_bus::notified(orm::database* db, std::string const& payload)
@@ -364,6 +415,7 @@ void message_bus::notified(orm::database* db, std::string const& payload)
         log::warning("bus", "NOTIFY imbus with a payload that is not a JSON array; every waiter re-reads");
 
     for_each_state(db, [&](database_state& st) {
+        ++st.epoch;
         if (!readable)
             st.wake_all = true;
         for (auto const& key : keys)
@@ -376,9 +428,18 @@ void message_bus::notified(orm::database* db, std::string const& payload)
 void message_bus::wake_everyone(orm::database* db)
 {
     for_each_state(db, [&](database_state& st) {
+        ++st.epoch;
         st.wake_all = true;
         schedule_fetch(st);
     });
+}
+
+void message_bus::stop()
+{
+    stopping_ = true;
+    expiry_timer_.cancel();
+    while (!expiries_.empty())
+        finish(expiries_.begin()->second.get(), json::array{});
 }
 
 } // namespace lp::bus

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "orm_bridge/database.hpp"
+#include "routes/deferred_reply.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
 
 #include <chrono>
@@ -43,14 +45,15 @@ public:
 
     bus_settings const& settings() const { return settings_; }
 
-    /// The rows of `channel_keys` (bus_bus.channel texts) newer than `last` (with last == 0:
-    /// those of the last `timeout` seconds, as Odoo does), at once if there are some, else as
-    /// soon as a notification brings some, else [] at the bus timeout or `deadline`.
-    /// Rows are in id order, each once, shaped for odoo_version.
-    /// Errors: pg::error / service_unavailable when the first read fails.
-    boost::asio::awaitable<boost::json::array> poll(orm::database& db, std::vector<std::string> channel_keys,
-                                                    std::int64_t last,
-                                                    std::chrono::steady_clock::time_point deadline);
+    /// Resolves `reply` with the rows of `channel_keys` (bus_bus.channel texts) newer than
+    /// `last` (with last == 0: those of the last `timeout` seconds, as Odoo does): at once when
+    /// there are some, else as soon as a notification brings some, else with [] at the bus
+    /// timeout, at `deadline` or at stop(). Rows are in id order, each once, shaped for
+    /// odoo_version. Completes after the first read; a parked poll holds no coroutine.
+    /// Errors: pg::error / service_unavailable when the first read fails (reply untouched).
+    boost::asio::awaitable<void> subscribe(orm::database& db, std::vector<std::string> channel_keys, std::int64_t last,
+                                           std::chrono::steady_clock::time_point deadline,
+                                           std::shared_ptr<deferred_reply> reply);
 
     /// A NOTIFY imbus payload (a JSON array of channels) received on `db`'s listener, or on the
     /// maintenance database's (db == nullptr: it may concern every database). A payload that is
@@ -76,6 +79,11 @@ private:
     void for_each_state(orm::database* db, Action action);
     void schedule_fetch(database_state& st);
     static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
+    /// Answers `w` (rows, or [] when it expires) and forgets it.
+    void finish(waiter* w, boost::json::array rows);
+    void park(waiter* w);
+    void arm_expiry();
+    void expire_due();
 
     boost::asio::any_io_executor executor_;
     orm::database_set& databases_;
@@ -83,6 +91,10 @@ private:
     std::map<std::string, std::unique_ptr<database_state>> states_;
     bus_stats stats_;
     bool stopping_ = false;
+    // Parked waiters by expiry: all share one timer, and they own their waiter.
+    std::multimap<std::chrono::steady_clock::time_point, std::unique_ptr<waiter>> expiries_;
+    boost::asio::steady_timer expiry_timer_;
+    std::chrono::steady_clock::time_point armed_for_ = std::chrono::steady_clock::time_point::max();
 };
 
 /// A PostgreSQL text[] literal of `items`, each quoted: for "channel = ANY($1::varchar[])".

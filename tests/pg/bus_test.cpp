@@ -132,6 +132,8 @@ BOOST_AUTO_TEST_CASE(no_loss_and_no_duplicate_when_the_listener_is_killed)
     auto server = start({"--bus-listen", "business"});
     constexpr int total = 150;
     std::atomic<bool> failed{false};
+    // Read before publishing starts: every row after this one must arrive.
+    std::int64_t last = std::stoll(db.exec("SELECT max(id) FROM bus_bus"));
     std::thread publisher([&] {
         try {
             lp::test::pg_admin admin(db.name());
@@ -149,12 +151,31 @@ BOOST_AUTO_TEST_CASE(no_loss_and_no_duplicate_when_the_listener_is_killed)
             failed = true;
         }
     });
+    struct join_at_exit {
+        std::thread& t;
+        ~join_at_exit()
+        {
+            if (t.joinable())
+                t.join();
+        }
+    } const joiner{publisher};
     std::vector<std::int64_t> seen;
-    std::int64_t last = std::stoll(db.exec("SELECT max(id) FROM bus_bus"));
     auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (seen.size() < static_cast<std::size_t>(total) && std::chrono::steady_clock::now() < until) {
-        auto rows = result_of(http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["stream"])", last),
-                                           "Content-Type: application/json\r\n"));
+        lp::test::http_response response;
+        try {
+            response = http_request(server.port(), "POST", "/longpolling/poll", poll_body(R"(["stream"])", last),
+                                    "Content-Type: application/json\r\n");
+        }
+        catch (std::exception const& e) {
+            std::string missing;
+            for (int i = 1; i <= total; ++i)
+                if (std::find(seen.begin(), seen.end(), i) == seen.end())
+                    missing += " " + std::to_string(i);
+            BOOST_FAIL("poll failed: " << e.what() << "; missing:" << missing << "; last " << last << "; server log:\n"
+                                       << server.log());
+        }
+        auto rows = result_of(response);
         for (auto const& row : rows) {
             seen.push_back(row.at("message").as_int64());
             last = std::max(last, row.at("id").as_int64());

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -75,8 +76,14 @@ public:
     ~child_process()
     {
         if (pid_ > 0 && !exit_status_) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
+            // A server that died on its own (a crash) is worth its log in the test output.
+            if (!running() && exit_status_ && *exit_status_ >= 128)
+                std::fprintf(stderr, "child %d ended by signal %d; its log:\n%s\n", pid_, *exit_status_ - 128,
+                             log().c_str());
+            else {
+                kill(pid_, SIGKILL);
+                waitpid(pid_, nullptr, 0);
+            }
         }
         unlink(log_path_.c_str());
     }

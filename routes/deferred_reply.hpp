@@ -1,0 +1,40 @@
+// A json reply that arrives after its handler has returned. A bus poll that must wait hands
+// one to the bus and returns: while it waits, the request holds no coroutine, no parser and
+// no cursor, only this slot and its socket (see docs/architecture.md, "Parked polls").
+#pragma once
+
+#include "routes/outgoing_response.hpp"
+#include "routes/reply_shape.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace lp {
+
+class deferred_reply {
+public:
+    /// Delivers the result. The first call wins; later ones are ignored. Never throws
+    /// (a failure to build or hand over the reply is logged).
+    void resolve(boost::json::value result) noexcept;
+    bool resolved() const { return resolved_; }
+
+    /// Set by the dispatcher: how the result is to be written.
+    void shape(reply_shape s) { shape_ = std::move(s); }
+
+    /// Set by the transport: what to do with the response once the result is there. Runs at
+    /// once when it already is.
+    void on_ready(std::function<void(outgoing_response)> ready);
+
+private:
+    void deliver() noexcept;
+
+    reply_shape shape_;
+    bool resolved_ = false;
+    std::optional<boost::json::value> result_;
+    std::function<void(outgoing_response)> ready_;
+};
+
+} // namespace lp

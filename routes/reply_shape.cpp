@@ -1,0 +1,61 @@
+#include "routes/reply_shape.hpp"
+
+#include "routes/jsonrpc.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace lp {
+namespace json = boost::json;
+
+namespace {
+void add_cors(reply_shape const& shape, outgoing_response& out)
+{
+    if (shape.cors)
+        out.headers.emplace_back("Access-Control-Allow-Origin", "*");
+}
+} // namespace
+
+outgoing_response json_response(reply_shape const& shape, json::value const& result)
+{
+    outgoing_response out;
+    out.content_type = "application/json";
+    out.body = shape.form == reply_form::json_rpc ? jsonrpc::result(shape.rpc_id, result) : json::serialize(result);
+    add_cors(shape, out);
+    return out;
+}
+
+outgoing_response http_response(reply_shape const& shape, http_reply reply)
+{
+    outgoing_response out;
+    out.status = reply.status;
+    out.content_type = std::move(reply.content_type);
+    out.body = std::move(reply.body);
+    add_cors(shape, out);
+    return out;
+}
+
+outgoing_response error_response(reply_shape const& shape, error_reply const& error)
+{
+    outgoing_response out;
+    out.status = error.status;
+    if (error.retry_after)
+        out.headers.emplace_back("Retry-After", std::to_string(error.retry_after->count()));
+    switch (shape.form) {
+    case reply_form::json_rpc:
+        out.content_type = "application/json";
+        out.body = jsonrpc::error(shape.rpc_id, error);
+        break;
+    case reply_form::json_plain:
+        out.content_type = "application/json";
+        out.body = json::serialize(json::object{{"error", jsonrpc::error_object(error)}});
+        break;
+    case reply_form::http:
+        out.content_type = "text/plain; charset=utf-8";
+        out.body = error.message + "\n";
+        break;
+    }
+    add_cors(shape, out);
+    return out;
+}
+
+} // namespace lp

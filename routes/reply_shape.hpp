@@ -1,0 +1,32 @@
+// How a result or an error becomes the response body, by the form the request came in.
+#pragma once
+
+#include "routes/error_reply.hpp"
+#include "routes/outgoing_response.hpp"
+#include "routes/http_reply.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+
+namespace lp {
+
+/// Decided by the route's mode and the request's form.
+enum class reply_form {
+    json_plain, ///< json mode, original GET form: the bare result
+    json_rpc,   ///< json mode, JSON-RPC POST: the result in an envelope
+    http        ///< http mode: the handler's own body
+};
+
+/// Everything needed to write a reply later: its form, the JSON-RPC id, and CORS.
+struct reply_shape {
+    reply_form form = reply_form::json_plain;
+    boost::json::value rpc_id;
+    bool cors = false;
+};
+
+outgoing_response json_response(reply_shape const& shape, boost::json::value const& result);
+outgoing_response http_response(reply_shape const& shape, http_reply reply);
+outgoing_response error_response(reply_shape const& shape, error_reply const& error);
+
+} // namespace lp
