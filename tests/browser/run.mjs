@@ -7,14 +7,19 @@
 //
 // Environment:
 //   LP_BROWSER_BASE_URL      (required) the server, e.g. http://127.0.0.1:8068
-//   LP_BROWSER_PUBLISH       shell command that publishes one notification; "{channel}" and
-//                            "{message}" are replaced by the shell-quoted channel and message
-//                            JSON, which are also in the command's environment as LP_CHANNEL
-//                            and LP_MESSAGE. Unset: POST <base>/longpolling/send is used.
+//   LP_BROWSER_PUBLISH       shell command that publishes one notification. Placeholders, each
+//                            replaced by one shell-quoted word: {channel} the channel string,
+//                            {channel_json} its JSON text ("test" -> "\"test\""), {message} the
+//                            message's JSON text. The command's environment has them too, as
+//                            LP_CHANNEL, LP_CHANNEL_JSON and LP_MESSAGE. For the server's own
+//                            publisher: longpolling-server --send DB {channel_json} {message}
+//                            --db-host ... (a channel such as '["db","x","5"]' must stay a
+//                            string, not become a list). Unset: POST <base>/longpolling/send.
 //   LP_BROWSER_ODOO_VERSION  the server's odoo_version (15): <= 14 delivers [channel, message],
 //                            15 delivers [message.type, message.payload]
 //   LP_BROWSER_DB            database for the POS case (demo)
-//   LP_BROWSER_POS_ID        pos.config id for the POS case (1)
+//   LP_BROWSER_POS_ID        pos.config id for the POS case (default: a new one per run, so
+//                            that a PONG of an earlier run, still in the last 50 s, stays out)
 //   LP_BROWSER_STATIC_PATH   where client/ is served (/openerplongpolling/static)
 //   LP_BROWSER_CHROMIUM      the browser (/usr/bin/chromium)
 //   LP_BROWSER_CASE_TIMEOUT_MS  hard limit per case (30000)
@@ -34,13 +39,13 @@ const BASE = (process.env.LP_BROWSER_BASE_URL || "").replace(/\/+$/, "");
 const PUBLISH = process.env.LP_BROWSER_PUBLISH || "";
 const ODOO_VERSION = Number(process.env.LP_BROWSER_ODOO_VERSION || 15);
 const DB = process.env.LP_BROWSER_DB || "demo";
-const POS_ID = Number(process.env.LP_BROWSER_POS_ID || 1);
 const STATIC_PATH = (process.env.LP_BROWSER_STATIC_PATH || "/openerplongpolling/static").replace(/\/+$/, "");
 const CHROMIUM = process.env.LP_BROWSER_CHROMIUM || "/usr/bin/chromium";
 const CASE_TIMEOUT_MS = Number(process.env.LP_BROWSER_CASE_TIMEOUT_MS || 30000);
 const ONLY = (process.env.LP_BROWSER_ONLY || "").split(",").map((s) => s.trim()).filter(Boolean);
 const DEMO_URL = BASE + STATIC_PATH + "/demo.html";
 const RUN_ID = randomBytes(4).toString("hex");
+const POS_ID = Number(process.env.LP_BROWSER_POS_ID || 100000 + (randomBytes(3).readUIntBE(0, 3) % 900000));
 
 if (!/^https?:\/\//.test(BASE)) {
     console.error("run.mjs: set LP_BROWSER_BASE_URL to the server, e.g. http://127.0.0.1:8068");
@@ -65,9 +70,11 @@ function shellQuote(text) {
 async function publish(channel, message) {
     const json = JSON.stringify(message);
     if (PUBLISH) {
-        const command = PUBLISH.replaceAll("{channel}", shellQuote(channel)).replaceAll("{message}", shellQuote(json));
+        const channelJson = JSON.stringify(channel);
+        const command = PUBLISH.replaceAll("{channel_json}", shellQuote(channelJson))
+            .replaceAll("{channel}", shellQuote(channel)).replaceAll("{message}", shellQuote(json));
         await new Promise((resolve, reject) => {
-            exec(command, {timeout: 10000, env: {...process.env, LP_CHANNEL: channel, LP_MESSAGE: json}},
+            exec(command, {timeout: 10000, env: {...process.env, LP_CHANNEL: channel, LP_CHANNEL_JSON: channelJson, LP_MESSAGE: json}},
                 (error, stdout, stderr) => {
                     if (error) {
                         reject(new Error(`publish command failed (${error.code ?? error.signal}): ${command}\n${stderr}`));
@@ -264,19 +271,25 @@ testCase("d", "PosBus: add_channel_callback routes by channel name, send_ping ge
     await waitParkedOn(page, polls, pongChannel);
     const latest = polls[polls.length - 1];
     assert(latest.params.channels.includes(testChannel), `the poll does not carry ${testChannel}`);
-    const result = await page.evaluate(() => window.__pos.send_ping());
+    await sleep(300);  // a PONG still in the server's last 50 s (same POS id) comes first
+    const result = await page.evaluate(() => {
+        window.__statusesBefore = window.__statuses.length;
+        return window.__pos.send_ping();
+    });
     assert(result === 1, `/pos_longpolling/update answered ${JSON.stringify(result)}, expected 1`);
-    await page.waitForFunction(() => window.__pos.status === "online", null, {timeout: 10000});
-    const statuses = await page.evaluate(() => window.__statuses);
-    assert(isDeepStrictEqual(statuses, ["waiting", "online"]), `status went ${JSON.stringify(statuses)}`);
+    await page.waitForFunction(() => window.__pos.status === "online" &&
+        window.__statuses.length > window.__statusesBefore, null, {timeout: 10000});
+    const statuses = await page.evaluate(() => window.__statuses.slice(window.__statusesBefore));
+    assert(isDeepStrictEqual(statuses, ["waiting", "online"]), `after the PING, status went ${JSON.stringify(statuses)}`);
 
     await waitParkedOn(page, polls, testChannel);
     const message = {message: "update_partner_fields", partner_ids: [7], nonce: nonce()};
     await publish(testChannel, message);
-    await page.waitForFunction(() => window.__routed.length > 0, null, {timeout: 10000});
-    const routed = await page.evaluate(() => window.__routed);
-    assert(routed.length === 1 && isDeepStrictEqual(routed[0].message, message),
-        `the channel callback got ${JSON.stringify(routed)}`);
+    await page.waitForFunction((n) => window.__routed.some((r) => r.message && r.message.nonce === n),
+        message.nonce, {timeout: 10000});
+    await sleep(300);
+    const routed = (await page.evaluate(() => window.__routed)).filter((r) => isDeepStrictEqual(r.message, message));
+    assert(routed.length === 1, `the channel callback got the message ${routed.length} times`);
     assert(routed[0].self, "the channel callback was not called with its thisArg");
 
     // An unreachable server: the status goes waiting -> offline.
@@ -360,6 +373,40 @@ testCase("f", "demo page: the countdown form runs rounds through LongPolling", a
     await page.click("#countdown-stop");
     assert(elapsed >= 900, `the first round came back after ${elapsed} ms, expected about 1 s`);
     return `first round after ${elapsed} ms`;
+});
+
+testCase("g", "cross-origin server (url option): bus and PosBus PING/PONG through CORS", async (page) => {
+    // localhost and 127.0.0.1 are different origins for the browser: the page comes from one,
+    // the clients talk to the other, as a POS does with a separate sync server.
+    const base = new URL(BASE);
+    const other = new URL(BASE);
+    other.hostname = base.hostname === "localhost" ? "127.0.0.1" : "localhost";
+    const response = await page.goto(other.origin + STATIC_PATH + "/demo.html", {waitUntil: "load", timeout: 10000});
+    assert(response && response.ok(), `GET ${other.origin}${STATIC_PATH}/demo.html answered ${response && response.status()}`);
+    await page.waitForFunction(() => window.longpolling && window.longpolling.PosBus, null, {timeout: 5000});
+    const channel = `browser-cors-${nonce()}`;
+    await page.evaluate(({url, channel, db, posId}) => {
+        window.__seen = [];
+        window.__cors = new longpolling.Bus({url, error_delay: 60000});
+        window.__cors.on("notification", (n) => window.__seen.push(...n));
+        window.__cors.on("poll_error", (e) => { window.__corsError = e.message; });
+        window.__cors.add_channel(channel).start_polling();
+        window.__corsPos = new longpolling.PosBus({url, db, pos_id: posId, error_delay: 60000});
+        window.__corsPos.start_polling();
+    }, {url: BASE, channel, db: DB, posId: POS_ID});
+    await page.waitForFunction(() => window.__cors.polling || window.__corsError, null, {timeout: 5000});
+    await sleep(500);
+    const error = await page.evaluate(() => window.__corsError);
+    assert(!error, `the cross-origin poll failed: ${error}`);
+    const message = {text: "across origins", nonce: nonce()};
+    await publish(channel, message);
+    await waitUntil("the cross-origin notification", () => seenWith(page, message).then((s) => s.length), 10000);
+    await page.waitForFunction(() => window.__corsPos.status === "online", null, {timeout: 10000});
+    await page.evaluate(() => {
+        window.__cors.stop_polling();
+        window.__corsPos.stop_polling();
+    });
+    return `page on ${other.origin}, server on ${base.origin}`;
 });
 
 // ---------------------------------------------------------------- runner
