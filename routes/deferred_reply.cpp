@@ -2,14 +2,26 @@
 
 #include "orm_bridge/log.hpp"
 
+#include <boost/json/serialize.hpp>
+
 namespace lp {
 
-void deferred_reply::resolve(boost::json::value result) noexcept
+void deferred_reply::resolve(boost::json::value const& result) noexcept
+{
+    try {
+        resolve_serialized(boost::json::serialize(result));
+    }
+    catch (std::exception const& e) {
+        log::error("deferred_reply", "cannot serialize a reply: ", e.what());
+    }
+}
+
+void deferred_reply::resolve_serialized(std::string result_json) noexcept
 {
     if (resolved_)
         return;
     resolved_ = true;
-    result_ = std::move(result);
+    result_ = std::move(result_json);
     deliver();
 }
 
@@ -25,7 +37,7 @@ void deferred_reply::deliver() noexcept
         return;
     try {
         auto ready = std::exchange(ready_, nullptr);
-        auto response = json_response(shape_, *result_);
+        auto response = serialized_json_response(shape_, *result_);
         result_.reset();
         ready(std::move(response));
     }

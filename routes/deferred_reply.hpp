@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace lp {
 
@@ -18,7 +19,10 @@ class deferred_reply {
 public:
     /// Delivers the result. The first call wins; later ones are ignored. Never throws
     /// (a failure to build or hand over the reply is logged).
-    void resolve(boost::json::value result) noexcept;
+    void resolve(boost::json::value const& result) noexcept;
+    /// The same with the result already serialized (the bus serializes a row once for all
+    /// the polls it answers).
+    void resolve_serialized(std::string result_json) noexcept;
     bool resolved() const { return resolved_; }
 
     /// Set by the dispatcher: how the result is to be written.
@@ -33,7 +37,7 @@ private:
 
     reply_shape shape_;
     bool resolved_ = false;
-    std::optional<boost::json::value> result_;
+    std::optional<std::string> result_;
     std::function<void(outgoing_response)> ready_;
 };
 

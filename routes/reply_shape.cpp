@@ -17,9 +17,22 @@ void add_cors(reply_shape const& shape, outgoing_response& out)
 
 outgoing_response json_response(reply_shape const& shape, json::value const& result)
 {
+    return serialized_json_response(shape, json::serialize(result));
+}
+
+outgoing_response serialized_json_response(reply_shape const& shape, std::string_view result_json)
+{
     outgoing_response out;
     out.content_type = "application/json";
-    out.body = shape.form == reply_form::json_rpc ? jsonrpc::result(shape.rpc_id, result) : json::serialize(result);
+    if (shape.form == reply_form::json_rpc) {
+        // {"jsonrpc":"2.0","id":ID,"result":RESULT}, put together without re-parsing RESULT.
+        auto const id = json::serialize(shape.rpc_id);
+        out.body.reserve(result_json.size() + id.size() + 32);
+        out.body.append(R"({"jsonrpc":"2.0","id":)").append(id).append(R"(,"result":)").append(result_json).append("}");
+    }
+    else {
+        out.body = result_json;
+    }
     add_cors(shape, out);
     return out;
 }

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <optional>
+#include <string_view>
 
 namespace lp {
 
@@ -26,6 +27,8 @@ struct reply_shape {
 };
 
 outgoing_response json_response(reply_shape const& shape, boost::json::value const& result);
+/// The same for a result already serialized to JSON text.
+outgoing_response serialized_json_response(reply_shape const& shape, std::string_view result_json);
 outgoing_response http_response(reply_shape const& shape, http_reply reply);
 outgoing_response error_response(reply_shape const& shape, error_reply const& error);
 

@@ -9,8 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <deque>
+#include <set>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -32,22 +35,81 @@ struct message_bus::waiter {
     std::int64_t last;
     std::shared_ptr<deferred_reply> reply;
     bool registered = false;
-    bool initializing = true; ///< doing its first read: wake-ups only mark it
+    bool initializing = true; ///< doing its first database read: wake-ups only mark it
     bool missed = false;      ///< a wake-up came during that read: read again
     std::multimap<clock::time_point, std::unique_ptr<waiter>>::iterator expiry; ///< valid once parked
 };
 
-/// The waiters of one database, indexed by channel key.
+namespace {
+
+/// A bus_bus row as read, as the client will see it, and already serialized.
+struct bus_row {
+    std::int64_t id;
+    std::string key;
+    std::string json; ///< the row as the poll returns it: {"id":..,("channel":..,)"message":..}
+};
+
+json::value parse_or_text(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    return ec ? json::value(json::string(text)) : v;
+}
+
+std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
+{
+    std::vector<bus_row> rows;
+    rows.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}};
+        json::object shaped;
+        shaped["id"] = row.id;
+        if (odoo_version < 15)
+            shaped["channel"] = parse_or_text(row.key);
+        shaped["message"] = parse_or_text(r.value(i, 2));
+        row.json = json::serialize(shaped);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+/// "[row,row,...]" from serialized rows.
+template <class Rows>
+std::string json_list(Rows const& rows)
+{
+    std::string out = "[";
+    for (auto const& row : rows) {
+        if (out.size() > 1)
+            out += ',';
+        out += row->json;
+    }
+    return out + "]";
+}
+
+std::int64_t read_max_id(orm::pg::result const& r) { return std::stoll(std::string(r.value(0, 0))); }
+
+} // namespace
+
+/// The waiters of one database, indexed by channel key, and the recent rows of its bus.
 struct message_bus::database_state {
     orm::database* db = nullptr;
     std::unordered_map<std::string, std::unordered_set<waiter*>> by_channel;
-    std::unordered_set<std::string> pending; ///< channels notified since the last fetch
-    std::uint64_t epoch = 0;                 ///< counts notifications and reconnections
-    std::int64_t newest = 0;                 ///< max(bus_bus.id) as read...
-    std::uint64_t newest_epoch = ~std::uint64_t(0); ///< ...when the epoch was this
-    bool wake_all = false;
-    bool fetching = false;
     std::size_t waiting = 0;
+
+    bool refresh = false;     ///< new rows may exist: fetch them
+    bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
+    bool fetching = false;
+    std::unordered_set<waiter*> unchecked; ///< parked while the recent rows were behind: check after the fetch
+
+    /// Every bus_bus row with floor < id <= ceiling, all channels, in id order: what the
+    /// fetches brought. Re-polls are answered from here instead of each reading bus_bus.
+    std::deque<bus_row> recent;
+    std::int64_t floor = -1; ///< -1: not known yet
+    std::int64_t ceiling = 0;
+    static constexpr std::size_t max_recent = 4096;
+
+    bool known() const { return floor >= 0; }
+    bool covers(std::int64_t last) const { return known() && last > 0 && last >= floor; }
 
     void add(waiter& w)
     {
@@ -69,54 +131,35 @@ struct message_bus::database_state {
             if (it->second.empty())
                 by_channel.erase(it);
         }
+        unchecked.erase(&w);
         w.registered = false;
         --waiting;
     }
-};
 
-namespace {
-
-/// A bus_bus row as read, and as the client will see it.
-struct bus_row {
-    std::int64_t id;
-    std::string key;
-    json::value shaped;
-};
-
-json::value parse_or_text(std::string_view text)
-{
-    boost::system::error_code ec;
-    auto v = json::parse(text, ec);
-    return ec ? json::value(json::string(text)) : v;
-}
-
-std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
-{
-    std::vector<bus_row> rows;
-    rows.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) {
-        bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), nullptr};
-        json::object shaped;
-        shaped["id"] = row.id;
-        if (odoo_version < 15)
-            shaped["channel"] = parse_or_text(row.key);
-        shaped["message"] = parse_or_text(r.value(i, 2));
-        row.shaped = std::move(shaped);
-        rows.push_back(std::move(row));
+    /// The recent rows of `keys` newer than `last`, in id order.
+    std::vector<bus_row const*> rows_after(std::vector<std::string> const& keys, std::int64_t last) const
+    {
+        std::vector<bus_row const*> out;
+        auto it = std::partition_point(recent.begin(), recent.end(), [last](bus_row const& r) { return r.id <= last; });
+        for (; it != recent.end(); ++it)
+            if (std::find(keys.begin(), keys.end(), it->key) != keys.end())
+                out.push_back(&*it);
+        return out;
     }
-    return rows;
-}
 
-json::array as_array(std::vector<bus_row> const& rows)
-{
-    json::array out;
-    out.reserve(rows.size());
-    for (auto const& row : rows)
-        out.push_back(row.shaped);
-    return out;
-}
-
-} // namespace
+    void remember(std::vector<bus_row> rows)
+    {
+        for (auto& row : rows)
+            if (row.id > ceiling) {
+                ceiling = row.id;
+                recent.push_back(std::move(row));
+            }
+        while (recent.size() > max_recent) {
+            floor = recent.front().id;
+            recent.pop_front();
+        }
+    }
+};
 
 std::string pg_text_array(std::vector<std::string> const& items)
 {
@@ -170,7 +213,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
     auto& st = state_of(db);
     auto owned = std::make_unique<waiter>(&st, std::move(channel_keys), last, std::move(reply));
     auto& self = *owned;
-    // Registered before the first read, so that a notification arriving during it is seen.
+    // Registered before any read, so that a notification arriving during it is seen.
     st.add(self);
     // Until it parks, the waiter belongs to this coroutine: unregister it however we leave.
     struct unregister {
@@ -184,85 +227,93 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
         }
     } guard{st, self};
 
-    auto const keys = pg_text_array(self.keys);
-    // A client that has seen the newest row, with no notification since that was read, parks
-    // without reading: a newer row comes with its NOTIFY (and a reconnected listener makes
-    // everyone re-read), so the read could only return nothing. A quiet bus costs no query.
-    bool const up_to_date = self.last > 0 && st.newest_epoch == st.epoch && self.last >= st.newest;
-    if (up_to_date)
+    if (st.covers(self.last)) {
+        // A re-poll: answered from the recent rows, never by a read of its own. When they
+        // hold nothing for it, it parks and is checked again after the next fetch of new
+        // rows (one query shared by every poll parked meanwhile), so that a row whose
+        // notification is still on its way, or that was inserted without one, still comes.
         self.initializing = false;
-    while (!up_to_date) {
-        self.initializing = true;
-        self.missed = false;
-        std::vector<bus_row> rows;
-        std::int64_t newest = 0;
-        auto const epoch = st.epoch;
-        {
-            auto c = co_await db.pool().acquire(deadline);
-            if (self.last > 0) {
-                std::string const sql = "SELECT id, channel, message FROM bus_bus"
-                                        " WHERE id > $1 AND channel = ANY($2::varchar[]) ORDER BY id";
-                orm::pg::parameters params{std::to_string(self.last), keys};
-                auto r = co_await c.query(sql, std::move(params));
-                rows = read_rows(r, settings_.odoo_version);
-                std::string const newest_sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
-                auto m = co_await c.query(newest_sql);
-                newest = std::stoll(std::string(m.value(0, 0)));
-            }
-            else {
-                // A first poll: what was sent in the last `timeout` seconds, as Odoo does.
-                std::string const sql = "SELECT id, channel, message FROM bus_bus"
-                                        " WHERE create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)"
-                                        " AND channel = ANY($2::varchar[]) ORDER BY id";
-                orm::pg::parameters params{std::to_string(settings_.timeout.count()), keys};
-                auto r = co_await c.query(sql, std::move(params));
-                rows = read_rows(r, settings_.odoo_version);
-                std::string const newest_sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
-                auto m = co_await c.query(newest_sql);
-                newest = std::stoll(std::string(m.value(0, 0)));
-            }
-        }
-        // Keep the freshest knowledge: a read that began before another's began knows less.
-        bool const unknown = st.newest_epoch == ~std::uint64_t(0);
-        if (unknown || epoch > st.newest_epoch || (epoch == st.newest_epoch && newest > st.newest)) {
-            st.newest = newest;
-            st.newest_epoch = epoch;
-        }
+        auto rows = st.rows_after(self.keys, self.last);
         if (!rows.empty()) {
-            self.reply->resolve(as_array(rows));
+            self.reply->resolve_serialized(json_list(rows));
             co_return;
         }
-        if (self.last == 0)
-            self.last = newest; // parked from here: only rows after this are news
-        self.initializing = false;
-        if (!self.missed)
-            break;
+        st.unchecked.insert(&self);
+        st.refresh = true;
+        schedule_fetch(st);
+    }
+    else {
+        auto const keys = pg_text_array(self.keys);
+        for (;;) {
+            self.initializing = true;
+            self.missed = false;
+            std::vector<bus_row> rows;
+            std::int64_t newest = 0;
+            {
+                auto c = co_await db.pool().acquire(deadline);
+                ++stats_.first_reads;
+                if (self.last > 0) {
+                    std::string const sql = "SELECT id, channel, message FROM bus_bus"
+                                            " WHERE id > $1 AND channel = ANY($2::varchar[]) ORDER BY id";
+                    orm::pg::parameters params{std::to_string(self.last), keys};
+                    auto r = co_await c.query(sql, std::move(params));
+                    rows = read_rows(r, settings_.odoo_version);
+                }
+                else {
+                    // A first poll: what was sent in the last `timeout` seconds, as Odoo does.
+                    std::string const sql = "SELECT id, channel, message FROM bus_bus"
+                                            " WHERE create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)"
+                                            " AND channel = ANY($2::varchar[]) ORDER BY id";
+                    orm::pg::parameters params{std::to_string(settings_.timeout.count()), keys};
+                    auto r = co_await c.query(sql, std::move(params));
+                    rows = read_rows(r, settings_.odoo_version);
+                }
+                std::string const newest_sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
+                auto m = co_await c.query(newest_sql);
+                newest = read_max_id(m);
+            }
+            if (!rows.empty()) {
+                std::vector<bus_row const*> found;
+                for (auto const& row : rows)
+                    found.push_back(&row);
+                self.reply->resolve_serialized(json_list(found));
+                co_return;
+            }
+            // Nothing for these channels up to `newest`: only rows after it are news.
+            self.last = std::max(self.last, newest);
+            self.initializing = false;
+            if (!self.missed)
+                break;
+        }
+        if (!st.known()) {
+            // Start keeping recent rows, so that the next polls need no first read.
+            st.refresh = true;
+            schedule_fetch(st);
+        }
     }
     if (stopping_) {
-        self.reply->resolve(json::array{});
+        self.reply->resolve_serialized("[]");
         co_return;
     }
     // Parked: from here the waiter lives in expiries_, not in this coroutine.
     guard.parked = true;
-    log::debug("bus", db.name(), ": parked after ", self.last, up_to_date ? " (no read)" : "");
     auto const expires = std::min(deadline, clock::now() + settings_.timeout);
     self.expiry = expiries_.emplace(expires, std::move(owned));
     arm_expiry();
 }
 
-void message_bus::finish(waiter* w, json::array rows)
+void message_bus::finish(waiter* w, std::string rows_json)
 {
     w->st->remove(*w);
     auto reply = std::move(w->reply);
     expiries_.erase(w->expiry); // destroys w
-    reply->resolve(std::move(rows));
+    reply->resolve_serialized(std::move(rows_json));
 }
 
 void message_bus::arm_expiry()
 {
-    if (expiries_.empty()) {
+    if (expiries_.empty())
         return;
-    }
     auto const next = expiries_.begin()->first;
     if (next >= armed_for_)
         return; // the timer already fires in time
@@ -281,7 +332,7 @@ void message_bus::expire_due()
 {
     auto const now = clock::now();
     while (!expiries_.empty() && expiries_.begin()->first <= now)
-        finish(expiries_.begin()->second.get(), json::array{});
+        finish(expiries_.begin()->second.get(), "[]");
 }
 
 template <class Action>
@@ -296,7 +347,7 @@ void message_bus::for_each_state(orm::database* db, Action action)
 
 void message_bus::schedule_fetch(database_state& st)
 {
-    if (st.fetching || stopping_ || (st.pending.empty() && !st.wake_all))
+    if (st.fetching || stopping_ || !(st.refresh || st.wake_all))
         return;
     st.fetching = true;
     asio::co_spawn(executor_, fetch_loop(this, &st), asio::detached);
@@ -304,101 +355,127 @@ void message_bus::schedule_fetch(database_state& st)
 
 asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state* st)
 {
-    // One query per round for every channel notified since the previous round: the number of
+    // One query per round, for every notification since the previous round: the number of
     // queries follows the notifications, not the number of waiting clients.
-    while (!self->stopping_ && (!st->pending.empty() || st->wake_all)) {
-        std::vector<std::string> keys;
-        if (st->wake_all) {
-            for (auto const& [key, waiters] : st->by_channel)
-                keys.push_back(key);
-            st->wake_all = false;
-        }
-        else {
-            keys.assign(st->pending.begin(), st->pending.end());
-        }
-        st->pending.clear();
+    while (!self->stopping_ && (st->refresh || st->wake_all)) {
+        bool const everyone = st->wake_all;
+        st->refresh = false;
+        st->wake_all = false;
 
-        std::int64_t since = std::numeric_limits<std::int64_t>::max();
-        std::vector<std::string> asked;
-        for (auto const& key : keys) {
-            auto it = st->by_channel.find(key);
-            if (it == st->by_channel.end())
-                continue;
-            bool parked = false;
-            for (auto* w : it->second) {
-                if (w->initializing) {
-                    w->missed = true; // it will read again itself
-                    continue;
-                }
-                parked = true;
-                since = std::min(since, w->last);
-            }
-            if (parked)
-                asked.push_back(key);
-        }
-        if (asked.empty())
-            continue;
-
-        std::vector<bus_row> rows;
+        std::vector<bus_row> fresh_rows;
         try {
             ++self->stats_.fetches;
             auto c = co_await st->db->pool().acquire(clock::now() + std::chrono::seconds(10));
-            // (Written channel-first so that it is told apart from the polls' own first reads
-            // in pg_stat_statements.)
-            std::string const sql = "SELECT id, channel, message FROM bus_bus"
-                                    " WHERE channel = ANY($2::varchar[]) AND id > $1 ORDER BY id";
-            orm::pg::parameters params{std::to_string(since), pg_text_array(asked)};
-            auto r = co_await c.query(sql, std::move(params));
-            rows = read_rows(r, self->settings_.odoo_version);
+            if (!st->known()) {
+                std::string const sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
+                auto r = co_await c.query(sql);
+                st->floor = st->ceiling = read_max_id(r);
+            }
+            else {
+                // (Written channel-free and with LIMIT: told apart from the polls' first reads
+                // in pg_stat_statements, and bounded after a long outage.)
+                std::string const sql = "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT 4096";
+                orm::pg::parameters params{std::to_string(st->ceiling)};
+                auto r = co_await c.query(sql, std::move(params));
+                fresh_rows = read_rows(r, self->settings_.odoo_version);
+                if (fresh_rows.size() == 4096)
+                    st->refresh = true; // more behind them
+            }
         }
         catch (std::exception const& e) {
-            // The waiters stay parked: the listener's reconnect, or their timeout, follows.
+            // Waiters stay parked: the listener's reconnect, or their expiry, follows.
             log::warning("bus", st->db->name(), ": reading bus_bus failed: ", e.what());
             continue;
         }
-        log::debug("bus", st->db->name(), ": fetched ", rows.size(), " rows after ", since, " for ", asked.size(),
-                   " channels");
-        if (rows.empty())
-            continue;
+        std::unordered_set<std::string> touched;
+        for (auto const& row : fresh_rows)
+            touched.insert(row.key);
+        st->remember(std::move(fresh_rows));
 
-        std::unordered_map<std::string_view, std::vector<std::size_t>> by_key;
-        for (std::size_t i = 0; i < rows.size(); ++i)
-            by_key[rows[i].key].push_back(i);
+        // Who may have news: the waiters of the touched channels, those parked while the
+        // recent rows were behind, and everyone after a reconnection.
+        std::unordered_set<waiter*> candidates;
+        std::swap(candidates, st->unchecked);
+        if (everyone) {
+            for (auto const& [key, waiters] : st->by_channel)
+                candidates.insert(waiters.begin(), waiters.end());
+        }
+        else {
+            for (auto const& key : touched)
+                if (auto it = st->by_channel.find(key); it != st->by_channel.end())
+                    candidates.insert(it->second.begin(), it->second.end());
+        }
 
-        // Waiters are looked up again: some may have gone (timeout, client gone) or come
-        // while the query ran. Each gets its own rows, in id order, each once.
-        std::unordered_set<waiter*> woken;
-        for (auto const& key : asked)
-            if (auto it = st->by_channel.find(key); it != st->by_channel.end())
-                for (auto* w : it->second)
-                    if (!w->initializing)
-                        woken.insert(w);
-        for (auto* w : woken) {
-            if (w->last < since) {
-                // Came in after `since` was chosen with an older last id: read again for it.
-                for (auto const& key : w->keys)
-                    st->pending.insert(key);
+        std::vector<waiter*> too_old; // parked before the recent rows begin: need a query
+        std::unordered_map<std::string, std::string> answers; // same rows, same text, serialized once
+        for (auto* w : candidates) {
+            if (w->initializing) {
+                w->missed = true; // it will read again itself
                 continue;
             }
-            std::vector<std::size_t> mine;
-            for (auto const& key : w->keys)
-                if (auto it = by_key.find(key); it != by_key.end())
-                    for (auto i : it->second)
-                        if (rows[i].id > w->last)
-                            mine.push_back(i);
-            if (mine.empty())
+            if (!st->covers(w->last)) {
+                too_old.push_back(w);
                 continue;
-            std::sort(mine.begin(), mine.end());
-            mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-            json::array result;
-            result.reserve(mine.size());
-            for (auto i : mine)
-                result.push_back(rows[i].shaped);
+            }
+            auto rows = st->rows_after(w->keys, w->last);
+            if (rows.empty())
+                continue;
+            std::string signature;
+            for (auto const* row : rows)
+                signature.append(reinterpret_cast<char const*>(&row->id), sizeof row->id);
+            auto [answer, added] = answers.try_emplace(std::move(signature));
+            if (added)
+                answer->second = json_list(rows);
             ++self->stats_.delivered;
-            self->finish(w, std::move(result));
+            self->finish(w, answer->second);
         }
+        if (!too_old.empty())
+            co_await self->answer_from_table(*st, std::move(too_old));
     }
     st->fetching = false;
+}
+
+asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::vector<waiter*> waiters)
+{
+    // Rare: waiters whose last id is older than the recent rows (after a long outage).
+    std::int64_t since = std::numeric_limits<std::int64_t>::max();
+    std::set<std::string> keys;
+    for (auto* w : waiters) {
+        since = std::min(since, w->last);
+        keys.insert(w->keys.begin(), w->keys.end());
+    }
+    std::vector<bus_row> rows;
+    try {
+        auto c = co_await st.db->pool().acquire(clock::now() + std::chrono::seconds(10));
+        std::string const sql = "SELECT id, channel, message FROM bus_bus"
+                                " WHERE channel = ANY($2::varchar[]) AND id > $1 ORDER BY id";
+        orm::pg::parameters params{std::to_string(since), pg_text_array({keys.begin(), keys.end()})};
+        auto r = co_await c.query(sql, std::move(params));
+        rows = read_rows(r, settings_.odoo_version);
+    }
+    catch (std::exception const& e) {
+        log::warning("bus", st.db->name(), ": reading bus_bus failed: ", e.what());
+        co_return;
+    }
+    // Waiters are looked up again: some may have gone while the query ran.
+    for (auto* w : waiters) {
+        bool still_parked = false;
+        for (auto const& [key, set] : st.by_channel)
+            if (set.contains(w)) {
+                still_parked = true;
+                break;
+            }
+        if (!still_parked || w->initializing)
+            continue;
+        std::vector<bus_row const*> mine;
+        for (auto const& row : rows)
+            if (row.id > w->last && std::find(w->keys.begin(), w->keys.end(), row.key) != w->keys.end())
+                mine.push_back(&row);
+        if (!mine.empty()) {
+            ++stats_.delivered;
+            finish(w, json_list(mine));
+        }
+    }
 }
 
 void message_bus::notified(orm::database* db, std::string const& payload)
@@ -415,21 +492,25 @@ void message_bus::notified(orm::database* db, std::string const& payload)
         log::warning("bus", "NOTIFY imbus with a payload that is not a JSON array; every waiter re-reads");
 
     for_each_state(db, [&](database_state& st) {
-        ++st.epoch;
         if (!readable)
             st.wake_all = true;
+        // Fetch when someone may care: a waiter on one of these channels, or recent rows to
+        // keep current (re-polls are answered from them).
+        bool concerned = !readable || st.known();
         for (auto const& key : keys)
-            if (st.by_channel.contains(key))
-                st.pending.insert(key);
-        schedule_fetch(st);
+            concerned = concerned || st.by_channel.contains(key);
+        if (concerned) {
+            st.refresh = true;
+            schedule_fetch(st);
+        }
     });
 }
 
 void message_bus::wake_everyone(orm::database* db)
 {
     for_each_state(db, [&](database_state& st) {
-        ++st.epoch;
         st.wake_all = true;
+        st.refresh = true;
         schedule_fetch(st);
     });
 }
@@ -439,7 +520,7 @@ void message_bus::stop()
     stopping_ = true;
     expiry_timer_.cancel();
     while (!expiries_.empty())
-        finish(expiries_.begin()->second.get(), json::array{});
+        finish(expiries_.begin()->second.get(), "[]");
 }
 
 } // namespace lp::bus

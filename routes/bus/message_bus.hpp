@@ -30,7 +30,8 @@ struct bus_settings {
 struct bus_stats {
     std::uint64_t waiting = 0;         ///< polls parked now
     std::uint64_t notifications = 0;   ///< NOTIFY payloads received
-    std::uint64_t fetches = 0;         ///< bus_bus queries made for wake-ups (not for initial reads)
+    std::uint64_t fetches = 0;         ///< bus_bus queries made for wake-ups (not for first reads)
+    std::uint64_t first_reads = 0;     ///< polls that had to read bus_bus before parking
     std::uint64_t delivered = 0;       ///< polls answered with rows after a wake-up
 };
 
@@ -79,8 +80,10 @@ private:
     void for_each_state(orm::database* db, Action action);
     void schedule_fetch(database_state& st);
     static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
-    /// Answers `w` (rows, or [] when it expires) and forgets it.
-    void finish(waiter* w, boost::json::array rows);
+    /// Answers `w` with its rows (serialized; "[]" when it expires) and forgets it.
+    void finish(waiter* w, std::string rows_json);
+    /// Answers waiters older than the recent rows with one filtered bus_bus query.
+    boost::asio::awaitable<void> answer_from_table(database_state& st, std::vector<waiter*> waiters);
     void park(waiter* w);
     void arm_expiry();
     void expire_due();
