@@ -14,6 +14,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace lp {
 
@@ -54,10 +55,14 @@ private:
     using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 
     boost::asio::awaitable<void> accept_loop();
-    /// Serves a connection: first writes `pending` (a parked reply that has come), then reads
-    /// and answers requests until the connection closes or a reply is deferred.
-    boost::asio::awaitable<void> serve(connection_ptr c, std::optional<outgoing_response> pending);
-    void spawn(connection_ptr c, std::optional<outgoing_response> pending);
+    /// Serves a connection: first writes `pending` (bytes of a reply not yet sent), closing
+    /// after it when `close_after`, then reads and answers requests until the connection
+    /// closes or a reply is deferred.
+    boost::asio::awaitable<void> serve(connection_ptr c, std::string pending, bool close_after);
+    void spawn(connection_ptr c, std::string pending, bool close_after);
+    /// A deferred reply has come for a parked connection: send it now if the socket takes it
+    /// (it nearly always does: a reply is small), then serve the connection again.
+    void answer_parked(connection_ptr c, outgoing_response const& response);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;

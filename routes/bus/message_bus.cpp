@@ -97,6 +97,8 @@ struct message_bus::database_state {
     std::size_t waiting = 0;
 
     bool refresh = false;     ///< new rows may exist: fetch them
+    std::unique_ptr<asio::steady_timer> soon; ///< gathers re-polls into one fetch
+    bool soon_armed = false;
     bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
     bool fetching = false;
     std::unordered_set<waiter*> unchecked; ///< parked while the recent rows were behind: check after the fetch
@@ -193,6 +195,7 @@ message_bus::database_state& message_bus::state_of(orm::database& db)
     if (!slot) {
         slot = std::make_unique<database_state>();
         slot->db = &db;
+        slot->soon = std::make_unique<asio::steady_timer>(executor_);
     }
     return *slot;
 }
@@ -239,8 +242,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
             co_return;
         }
         st.unchecked.insert(&self);
-        st.refresh = true;
-        schedule_fetch(st);
+        fetch_soon(st);
     }
     else {
         auto const keys = pg_text_array(self.keys);
@@ -343,6 +345,23 @@ void message_bus::for_each_state(orm::database* db, Action action)
     else
         for (auto& [name, st] : states_)
             action(*st);
+}
+
+void message_bus::fetch_soon(database_state& st)
+{
+    // Re-polls that park one after another share a fetch a few milliseconds later; a
+    // notification in the meantime fetches at once anyway.
+    if (st.soon_armed || stopping_)
+        return;
+    st.soon_armed = true;
+    st.soon->expires_after(std::chrono::milliseconds(20));
+    st.soon->async_wait([this, &st](boost::system::error_code ec) {
+        st.soon_armed = false;
+        if (ec)
+            return;
+        st.refresh = true;
+        schedule_fetch(st);
+    });
 }
 
 void message_bus::schedule_fetch(database_state& st)
@@ -519,6 +538,8 @@ void message_bus::stop()
 {
     stopping_ = true;
     expiry_timer_.cancel();
+    for (auto& [name, st] : states_)
+        st->soon->cancel();
     while (!expiries_.empty())
         finish(expiries_.begin()->second.get(), "[]");
 }

@@ -79,6 +79,7 @@ private:
     template <class Action>
     void for_each_state(orm::database* db, Action action);
     void schedule_fetch(database_state& st);
+    void fetch_soon(database_state& st);
     static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
     /// Answers `w` with its rows (serialized; "[]" when it expires) and forgets it.
     void finish(waiter* w, std::string rows_json);
