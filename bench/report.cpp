@@ -1,0 +1,111 @@
+#include "bench/report.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace bench {
+
+double percentile(std::vector<double> const& sorted, double p)
+{
+    if (sorted.empty())
+        return 0;
+    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+    return sorted[rank - 1];
+}
+
+boost::json::object latency_summary(std::vector<double>& values_ms)
+{
+    std::sort(values_ms.begin(), values_ms.end());
+    return {{"min", number(values_ms.empty() ? 0 : values_ms.front(), 3)},
+            {"p50", number(percentile(values_ms, 50), 3)},
+            {"p90", number(percentile(values_ms, 90), 3)},
+            {"p99", number(percentile(values_ms, 99), 3)},
+            {"max", number(values_ms.empty() ? 0 : values_ms.back(), 3)}};
+}
+
+boost::json::object error_object(std::map<std::string, std::size_t> const& errors)
+{
+    boost::json::object o;
+    for (auto const& [what, n] : errors)
+        o[what] = n;
+    return o;
+}
+
+namespace {
+
+/// JSON text with doubles written as people write them (Boost.JSON would print 9.55E0).
+void write_json(std::string& out, boost::json::value const& v)
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_: {
+        double const d = v.get_double();
+        if (!std::isfinite(d)) {
+            out += "null";
+            break;
+        }
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.10g", d);
+        out += buf;
+        break;
+    }
+    case boost::json::kind::object: {
+        out += '{';
+        bool first = true;
+        for (auto const& [key, value] : v.get_object()) {
+            if (!first)
+                out += ',';
+            first = false;
+            out += boost::json::serialize(boost::json::string(key));
+            out += ':';
+            write_json(out, value);
+        }
+        out += '}';
+        break;
+    }
+    case boost::json::kind::array: {
+        out += '[';
+        bool first = true;
+        for (auto const& value : v.get_array()) {
+            if (!first)
+                out += ',';
+            first = false;
+            write_json(out, value);
+        }
+        out += ']';
+        break;
+    }
+    default: out += boost::json::serialize(v);
+    }
+}
+
+} // namespace
+
+void print_report(boost::json::object const& figures, std::string const& human)
+{
+    std::string line;
+    write_json(line, figures);
+    std::printf("%s\n# %s\n", line.c_str(), human.c_str());
+    std::fflush(stdout);
+}
+
+boost::json::value number(double v, int decimals)
+{
+    double const scale = std::pow(10.0, decimals);
+    double const r = std::round(v * scale) / scale;
+    if (r == std::floor(r) && std::fabs(r) < 9e15)
+        return static_cast<std::int64_t>(r);
+    return r;
+}
+
+std::string fixed(double v, int decimals)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+} // namespace bench

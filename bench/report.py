@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Turns lp-bench's JSON lines (one per scenario and server) into bench/results.md.
+
+usage: bench/report.py RESULTS.jsonl > results.md
+Environment (from scripts/bench): GIT_REV, NGINX_VERSION, NCHAN_VERSION, QUICK, PIN, RAMP, HOLD_S.
+"""
+import datetime
+import json
+import os
+import platform
+import sys
+
+
+def load(path):
+    runs = {}
+    order = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            label = r.get("label", "?")
+            if label not in runs:
+                runs[label] = {}
+                order.append(label)
+            runs[label][r.get("target", "?")] = r
+    return runs, order
+
+
+def get(r, *path):
+    for key in path:
+        if isinstance(r, dict) and key in r:
+            r = r[key]
+        elif isinstance(r, list) and isinstance(key, int) and -len(r) <= key < len(r):
+            r = r[key]
+        else:
+            return None
+    return r
+
+
+def fmt(v, unit="", digits=None):
+    if v is None:
+        return "—"
+    if isinstance(v, float) or digits is not None:
+        d = 1 if digits is None else digits
+        text = f"{v:,.{d}f}"
+    else:
+        text = f"{v:,}"
+    return text + unit
+
+
+def kib(v):
+    return None if v is None else v / 1024.0
+
+
+def ratio(ours, theirs):
+    if ours is None or theirs is None or theirs == 0:
+        return "—"
+    return f"{ours / theirs:.2f}"
+
+
+def title(label):
+    kind, _, rest = label.partition("-")
+    names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream"}
+    return f"{names.get(kind, kind)} {rest}".strip()
+
+
+def failed(r):
+    return r is None or r.get("failed")
+
+
+def rows_for(label, runs):
+    lp = runs.get("lp")
+    nc = runs.get("nchan")
+    kind = label.split("-")[0]
+    rows = []
+
+    def add(figure, a, b, show=fmt, compare=True):
+        rows.append((title(label), figure, show(a), show(b), ratio(a, b) if compare else "—"))
+
+    if failed(lp) and failed(nc):
+        rows.append((title(label), "run failed", "—", "—", "—"))
+        return rows
+    lp = lp or {}
+    nc = nc or {}
+    if kind == "hold":
+        secs = get(lp, "seconds") or get(nc, "seconds")
+        route = " (GET countdown route)" if label.endswith("-get") else ""
+        def pse(r):
+            return "—" if failed(r) else f"{fmt(get(r, 'parked'))} / {fmt(get(r, 'still_open'))} / {fmt(get(r, 'errors'))}"
+        rows.append((title(label) + route, f"after {fmt(secs)} s: parked / still open / errors", pse(lp), pse(nc), "—"))
+        add("server RSS per parked poll (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
+            kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
+        add("server RSS, all parked (MiB)", kib(get(lp, "server", "rss_peak_kib")),
+            kib(get(nc, "server", "rss_peak_kib")), lambda v: fmt(v, digits=1))
+        add("server CPU, opening + holding (s)", get(lp, "server", "cpu_s"), get(nc, "server", "cpu_s"),
+            lambda v: fmt(v, digits=2))
+        if not label.endswith("-get"):
+            add("bus_bus reads per new poll", get(lp, "bus_queries_per_new_poll"), None, lambda v: fmt(v, digits=3),
+                compare=False)
+    elif kind in ("fanout", "storm"):
+        rounds = get(lp, "rounds") or get(nc, "rounds")
+        rows.append((title(label), "delivered / expected" + (f" ({rounds} rounds)" if rounds else ""),
+                    "—" if failed(lp) else f"{fmt(get(lp, 'delivered'))} / {fmt(get(lp, 'expected'))}",
+                    "—" if failed(nc) else f"{fmt(get(nc, 'delivered'))} / {fmt(get(nc, 'expected'))}", "—"))
+        if kind == "storm":
+            def errs(r):
+                kinds = get(r, "error_kinds") or {}
+                return ", ".join(f"{k}: {v:,}" for k, v in kinds.items()) or "none"
+            rows.append((title(label), "errors when all re-poll at once",
+                         "—" if failed(lp) else errs(lp), "—" if failed(nc) else errs(nc), "—"))
+            add("latency p99, 1st publish (ms)", get(lp, "latency_ms_by_round", 0, "p99"),
+                get(nc, "latency_ms_by_round", 0, "p99"), lambda v: fmt(v, digits=1))
+            add("bus_bus reads caused by the re-polls", get(lp, "bus_queries_by_repolls"), None, compare=False)
+            return rows
+        for p in ("p50", "p90", "p99", "max"):
+            add(f"latency {p}, publish → answer read (ms)", get(lp, "latency_ms", p), get(nc, "latency_ms", p),
+                lambda v: fmt(v, digits=1))
+        add("server CPU per fan-out (ms)", get(lp, "server", "cpu_ms_per_fanout"),
+            get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
+        add("bus_bus reads per wake-up (publish → last answer)", get(lp, "bus_queries_per_wakeup"), None,
+            lambda v: fmt(v, digits=2), compare=False)
+    elif kind == "stream":
+        m = get(lp, "messages") or get(nc, "messages")
+        rate = get(lp, "rate_asked") or get(nc, "rate_asked")
+        add(f"delivered notifications/s ({fmt(m)} messages asked at {fmt(rate)}/s)",
+            get(lp, "delivered_per_s"), get(nc, "delivered_per_s"))
+        add("publish rate reached (messages/s)", get(lp, "publish_rate"), get(nc, "publish_rate"))
+        rows.append((title(label), "lost / duplicated",
+                     "—" if failed(lp) else f"{fmt(get(lp, 'lost'))} / {fmt(get(lp, 'duplicated'))}",
+                     "—" if failed(nc) else f"{fmt(get(nc, 'lost'))} / {fmt(get(nc, 'duplicated'))}", "—"))
+        for p in ("p50", "p99"):
+            add(f"latency {p}, publish → answer read (ms)", get(lp, "latency_ms", p), get(nc, "latency_ms", p),
+                lambda v: fmt(v, digits=1))
+        add("notifications per answer", get(lp, "notifications_per_answer"), get(nc, "notifications_per_answer"),
+            lambda v: fmt(v, digits=1))
+        add("server CPU (s)", get(lp, "server", "cpu_s"), get(nc, "server", "cpu_s"), lambda v: fmt(v, digits=2))
+        add("bus_bus reads per published message", get(lp, "bus_queries_per_message"), None,
+            lambda v: fmt(v, digits=2), compare=False)
+        add("bus_bus reads per answer", get(lp, "bus_queries_per_answer"), None,
+            lambda v: fmt(v, digits=2), compare=False)
+    return rows
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def targets(all_runs, quick):
+    if quick:
+        return ["Targets are not evaluated in a quick run (LP_BENCH_QUICK=1): the sizes are smaller."]
+    out = []
+    hold = get(all_runs, "hold-19k", "lp")
+    if failed(hold):
+        out.append("- hold 19,000 parked polls, zero errors, ≤ 2 KiB server RSS per parked poll: **not measured**")
+    else:
+        per = get(hold, "server", "rss_per_parked_poll_bytes")
+        ok = (hold.get("errors") == 0 and hold.get("parked") == 19000 and hold.get("still_open") == 19000
+              and per is not None and per <= 2048)
+        out.append(f"- hold 19,000 parked polls, zero errors, ≤ 2 KiB server RSS per parked poll: {verdict(ok)} "
+                   f"({fmt(hold.get('parked'))} parked, {fmt(hold.get('errors'))} errors, "
+                   f"{fmt(kib(per), digits=2)} KiB per poll)")
+    fan = get(all_runs, "fanout-10k", "lp")
+    nfan = get(all_runs, "fanout-10k", "nchan")
+    if failed(fan) or failed(nfan):
+        out.append("- fanout one NOTIFY to 10,000 parked polls, all delivered, p99 ≤ ½ nchan's: **not measured**")
+    else:
+        p99, np99 = get(fan, "latency_ms", "p99"), get(nfan, "latency_ms", "p99")
+        ok = fan.get("delivered") == fan.get("expected") and p99 is not None and np99 and p99 <= np99 / 2
+        out.append(f"- fanout one NOTIFY to 10,000 parked polls, all delivered, p99 ≤ ½ nchan's: {verdict(ok)} "
+                   f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
+                   f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
+    st = get(all_runs, "stream-1k", "lp")
+    if failed(st):
+        out.append("- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: **not measured**")
+    else:
+        ok = (st.get("delivered_per_s") or 0) >= 100000 and st.get("lost") == 0 and st.get("duplicated") == 0
+        out.append(f"- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: "
+                   f"{verdict(ok)} ({fmt(st.get('delivered_per_s'))}/s, lost {fmt(st.get('lost'))}, "
+                   f"duplicated {fmt(st.get('duplicated'))}; latency p99 {fmt(get(st, 'latency_ms', 'p99'), digits=0)} ms)")
+    return out
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main():
+    runs, order = load(sys.argv[1])
+    quick = bool(os.environ.get("QUICK"))
+    pin = bool(os.environ.get("PIN"))
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print("# Benchmark: longpolling-server vs nginx + nchan")
+    print()
+    print(f"Generated by `scripts/bench`{' with LP_BENCH_QUICK=1 (smoke sizes)' if quick else ''} on {now}, "
+          f"tree `{os.environ.get('GIT_REV', '?')}`; {os.cpu_count()} × {cpu_model()}, Linux {platform.release()}; "
+          f"nginx {os.environ.get('NGINX_VERSION', '?')} + libnginx-mod-nchan {os.environ.get('NCHAN_VERSION', '?')} "
+          f"(one worker). Figures, not tests: they move with the machine and its load.")
+    print()
+    print("How: each scenario starts a fresh server (ours: `--max-cursor 4`, Odoo 15 bus; nchan: long-poll "
+          "subscriber + publisher locations), then `lp-bench` opens the polls at "
+          f"{os.environ.get('RAMP', '?')} connections/s from 127.0.0.2-5, waits until the server holds them all, "
+          "and measures. Ours is published to as Odoo does (INSERT into bus_bus, then NOTIFY imbus on `postgres`), "
+          "nchan with an HTTP POST; latency runs from just before the NOTIFY/POST to the complete answer read by "
+          "the client. RSS and CPU come from `/proc/PID` of our server and of nginx's worker. "
+          + ("Hold and fanout pin the server to CPU 0 and lp-bench to CPU 1 (PostgreSQL floats); stream runs unpinned. "
+             if pin else "Nothing is pinned. ")
+          + "Fanout rows pool several rounds (clients re-poll at the opening rate between rounds); the re-poll storm "
+          "makes every client re-poll at once after the first publish, as Odoo's clients do.")
+    print()
+    print("| scenario | figure | ours | nchan | ours/nchan |")
+    print("|---|---|---:|---:|---:|")
+    for label in order:
+        for row in rows_for(label, runs[label]):
+            print("| " + " | ".join(row) + " |")
+    print()
+    print("## Targets")
+    print()
+    for line in targets(runs, quick):
+        print(line)
+    print()
+    print("<details><summary>Raw figures (lp-bench JSON, one line per run)</summary>")
+    print()
+    print("```json")
+    for label in order:
+        for target in ("lp", "nchan"):
+            if target in runs[label]:
+                print(json.dumps(runs[label][target], separators=(",", ":")))
+    print("```")
+    print()
+    print("</details>")
+
+
+if __name__ == "__main__":
+    main()

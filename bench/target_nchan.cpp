@@ -1,0 +1,106 @@
+// nginx + nchan: long-poll subscribers (GET <sub_path><channel>, following Last-Modified and
+// Etag as nchan expects) and an HTTP publisher (POST <pub_path><channel>).
+#include "bench/blocking_http.hpp"
+#include "bench/http_client.hpp"
+#include "bench/target.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <cstring>
+#include <mutex>
+
+namespace bench {
+namespace {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+class nchan_target final : public target {
+public:
+    explicit nchan_target(options const& o)
+        : o_(o), control_(o.host, o.port), publisher_(o.host, o.port)
+    {
+        host_header_ = "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";
+    }
+
+    void start(client&) const override {}
+
+    std::string request(client const& c) const override
+    {
+        std::string r = "GET " + o_.sub_path + o_.channel + " HTTP/1.1\r\n" + host_header_;
+        if (!c.last_modified.empty())
+            r += "If-Modified-Since: " + c.last_modified + "\r\nIf-None-Match: " + c.etag + "\r\n";
+        return r + "\r\n";
+    }
+
+    answer read(client& c, response const& r) const override
+    {
+        answer a;
+        auto const status = r.result_int();
+        if (status == 304 || status == 408) { // nothing new, or nchan's own subscriber timeout
+            a.ok = true;
+            return a;
+        }
+        if (status != 200) {
+            a.error = "HTTP " + std::to_string(status);
+            return a;
+        }
+        c.last_modified = std::string(r[http::field::last_modified]);
+        c.etag = std::string(r[http::field::etag]);
+        // One message, or several as multipart/mixed: each bench message is {"seq":N}.
+        std::string_view body = r.body();
+        constexpr std::string_view key = "\"seq\":";
+        for (auto at = body.find(key); at != std::string_view::npos; at = body.find(key, at)) {
+            at += key.size();
+            std::uint64_t n = 0;
+            while (at < body.size() && body[at] >= '0' && body[at] <= '9')
+                n = n * 10 + static_cast<std::uint64_t>(body[at++] - '0');
+            a.seqs.push_back(n);
+        }
+        a.ok = true;
+        return a;
+    }
+
+    void prepare() override {}
+
+    std::optional<std::size_t> parked(std::size_t) override
+    {
+        // The publisher location answers a GET with the channel's info, subscribers included.
+        std::lock_guard lock(control_mutex_);
+        auto reply = control_.request("GET", o_.pub_path + o_.channel, {}, "Accept: application/json\r\n");
+        if (reply.status == 404)
+            return 0; // no subscriber has created the channel yet
+        boost::system::error_code ec;
+        auto v = json::parse(reply.body, ec);
+        if (ec || !v.is_object())
+            return std::nullopt;
+        auto const* n = v.get_object().if_contains("subscribers");
+        if (!n || !n->is_number())
+            return std::nullopt;
+        return static_cast<std::size_t>(n->to_number<std::int64_t>());
+    }
+
+    void publish(std::uint64_t seq, std::atomic<std::int64_t>& sent_ns) override
+    {
+        std::string const body = "{\"seq\":" + std::to_string(seq) + "}";
+        auto reply = publisher_.request("POST", o_.pub_path + o_.channel, body,
+                                        "Content-Type: application/json\r\n",
+                                        [&] { sent_ns.store(now_ns()); });
+        if (reply.status != 201 && reply.status != 202)
+            throw std::runtime_error("nchan publisher answered HTTP " + std::to_string(reply.status));
+    }
+
+    json::object counters() override { return {}; }
+
+private:
+    options const& o_;
+    std::mutex control_mutex_;
+    blocking_http control_;   ///< channel info
+    blocking_http publisher_; ///< publishing
+    std::string host_header_;
+};
+
+} // namespace
+
+std::unique_ptr<target> make_nchan_target(options const& o) { return std::make_unique<nchan_target>(o); }
+
+} // namespace bench
