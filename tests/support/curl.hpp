@@ -1,8 +1,8 @@
 // Test support: runs the real curl client and returns what it printed.
 #pragma once
 
-#include <cstdio>
-#include <stdexcept>
+#include "tests/support/command.hpp"
+
 #include <string>
 
 namespace lp::test {
@@ -16,16 +16,7 @@ struct curl_result {
 /// body from the status code that -w appends.
 inline curl_result curl(std::string const& arguments)
 {
-    std::string const command = "curl -s -w '\\n%{http_code}' " + arguments;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        throw std::runtime_error("cannot run curl");
-    std::string output;
-    char buffer[4096];
-    while (auto n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    if (pclose(pipe) != 0)
-        throw std::runtime_error("curl failed: " + command);
+    auto const output = command_output("curl -s -w '\\n%{http_code}' " + arguments);
     auto const newline = output.rfind('\n');
     return {static_cast<unsigned>(std::stoul(output.substr(newline + 1))), output.substr(0, newline)};
 }

@@ -2,6 +2,8 @@
 // gives each test a private temporary directory.
 #pragma once
 
+#include "tests/support/command.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -108,17 +110,12 @@ inline std::string run_python(std::string_view script, std::vector<std::string> 
     std::string command = "python3 -I -X utf8 " + shell_quote(script_path.string());
     for (auto const& argument : arguments)
         command += " " + shell_quote(argument);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        throw std::runtime_error("cannot run python3");
-    std::string output;
-    char buffer[65536];
-    while (auto n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    int const status = pclose(pipe);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    try {
+        return command_output(command);
+    }
+    catch (std::runtime_error const&) {
         throw std::runtime_error("python3 failed running:\n" + std::string(script));
-    return output;
+    }
 }
 
 } // namespace lp::test
