@@ -227,6 +227,24 @@ BOOST_AUTO_TEST_CASE(pos_ping_gets_pong_through_the_bus)
                == "\"[\\\"" + db.name() + "\\\",\\\"pos.longpolling\\\",\\\"5\\\"]\"");
 }
 
+BOOST_AUTO_TEST_CASE(pong_reaches_the_poll_held_by_another_instance)
+{
+    // Two instances on one database, as behind a proxy: bus_bus is the log, NOTIFY the broker.
+    auto first = start({"--odoo-version", "14"});
+    auto second = start({"--odoo-version", "14"});
+    auto const channel = R"([\")" + db.name() + R"(\",\"pos.longpolling\",\"7\"])";
+    auto poll = start_poll(second.port(), poll_body("[\"" + channel + "\"]", 0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto ping = http_request(first.port(), "POST", "/pos_longpolling/update",
+                             R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":7,"db_name":")"
+                                 + db.name() + R"("},"id":2})",
+                             "Content-Type: application/json\r\n");
+    BOOST_TEST(ping.status == 200u);
+    auto rows = result_of(poll.read_response());
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    BOOST_TEST(rows[0].at("message").as_string() == "PONG");
+}
+
 BOOST_AUTO_TEST_CASE(the_users_partner_channel_comes_from_the_server)
 {
     auto server = start();
