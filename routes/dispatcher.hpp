@@ -2,7 +2,6 @@
 // It knows nothing of sockets: the transport hands it a parsed request and writes the answer.
 #pragma once
 
-#include "orm_bridge/database.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/outgoing_response.hpp"
 #include "routes/route_table.hpp"

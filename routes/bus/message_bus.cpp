@@ -3,11 +3,9 @@
 #include "orm_bridge/log.hpp"
 #include "routes/bus/odoo_json.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -102,6 +100,7 @@ struct message_bus::database_state {
     bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
     bool fetching = false;
     std::unordered_set<waiter*> unchecked; ///< parked while the recent rows were behind: check after the fetch
+    std::unordered_set<waiter*> awaiting_table; ///< older than the recent rows: a filtered query answers them
 
     /// Every bus_bus row with floor < id <= ceiling, all channels, in id order: what the
     /// fetches brought. Re-polls are answered from here instead of each reading bus_bus.
@@ -134,6 +133,7 @@ struct message_bus::database_state {
                 by_channel.erase(it);
         }
         unchecked.erase(&w);
+        awaiting_table.erase(&w);
         w.registered = false;
         --waiting;
     }
@@ -200,15 +200,6 @@ message_bus::database_state& message_bus::state_of(orm::database& db)
     return *slot;
 }
 
-bus_stats message_bus::stats() const
-{
-    auto s = stats_;
-    s.waiting = 0;
-    for (auto const& [name, st] : states_)
-        s.waiting += st->waiting;
-    return s;
-}
-
 asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std::string> channel_keys,
                                              std::int64_t last, clock::time_point deadline,
                                              std::shared_ptr<deferred_reply> reply)
@@ -253,7 +244,6 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
             std::int64_t newest = 0;
             {
                 auto c = co_await db.pool().acquire(deadline);
-                ++stats_.first_reads;
                 if (self.last > 0) {
                     std::string const sql = "SELECT id, channel, message FROM bus_bus"
                                             " WHERE id > $1 AND channel = ANY($2::varchar[]) ORDER BY id";
@@ -383,7 +373,6 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
 
         std::vector<bus_row> fresh_rows;
         try {
-            ++self->stats_.fetches;
             auto c = co_await st->db->pool().acquire(clock::now() + std::chrono::seconds(10));
             if (!st->known()) {
                 std::string const sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
@@ -445,7 +434,6 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
             auto [answer, added] = answers.try_emplace(std::move(signature));
             if (added)
                 answer->second = json_list(rows);
-            ++self->stats_.delivered;
             self->finish(w, answer->second);
         }
         if (!too_old.empty())
@@ -462,6 +450,7 @@ asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::ve
     for (auto* w : waiters) {
         since = std::min(since, w->last);
         keys.insert(w->keys.begin(), w->keys.end());
+        st.awaiting_table.insert(w);
     }
     std::vector<bus_row> rows;
     try {
@@ -476,22 +465,15 @@ asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::ve
         log::warning("bus", st.db->name(), ": reading bus_bus failed: ", e.what());
         co_return;
     }
-    // Waiters are looked up again: some may have gone while the query ran.
+    // Waiters that finished while the query ran (expired, answered) have left awaiting_table.
     for (auto* w : waiters) {
-        bool still_parked = false;
-        for (auto const& [key, set] : st.by_channel)
-            if (set.contains(w)) {
-                still_parked = true;
-                break;
-            }
-        if (!still_parked || w->initializing)
+        if (!st.awaiting_table.erase(w) || w->initializing)
             continue;
         std::vector<bus_row const*> mine;
         for (auto const& row : rows)
             if (row.id > w->last && std::find(w->keys.begin(), w->keys.end(), row.key) != w->keys.end())
                 mine.push_back(&row);
         if (!mine.empty()) {
-            ++stats_.delivered;
             finish(w, json_list(mine));
         }
     }
@@ -499,7 +481,6 @@ asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::ve
 
 void message_bus::notified(orm::database* db, std::string const& payload)
 {
-    ++stats_.notifications;
     boost::system::error_code ec;
     auto channels = json::parse(payload, ec);
     std::vector<std::string> keys;

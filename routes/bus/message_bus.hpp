@@ -27,14 +27,6 @@ struct bus_settings {
     std::chrono::seconds timeout{50};
 };
 
-struct bus_stats {
-    std::uint64_t waiting = 0;         ///< polls parked now
-    std::uint64_t notifications = 0;   ///< NOTIFY payloads received
-    std::uint64_t fetches = 0;         ///< bus_bus queries made for wake-ups (not for first reads)
-    std::uint64_t first_reads = 0;     ///< polls that had to read bus_bus before parking
-    std::uint64_t delivered = 0;       ///< polls answered with rows after a wake-up
-};
-
 /// The bus of every served database.
 ///
 /// Cancellation: a poll cancelled by its caller (deadline, shutdown) unregisters itself.
@@ -68,8 +60,6 @@ public:
     /// Answers every parked poll now with what it has (an empty list): used at shutdown.
     void stop();
 
-    bus_stats stats() const;
-
     struct waiter;
     struct database_state;
 
@@ -93,7 +83,6 @@ private:
     orm::database_set& databases_;
     bus_settings settings_;
     std::map<std::string, std::unique_ptr<database_state>> states_;
-    bus_stats stats_;
     bool stopping_ = false;
     // Parked waiters by expiry: all share one timer, and they own their waiter.
     std::multimap<std::chrono::steady_clock::time_point, std::unique_ptr<waiter>> expiries_;

@@ -34,6 +34,22 @@ struct fixture : lp::test::odoo_server_fixture {
         return c;
     }
 
+    /// A poll on POS `pos_id`'s pos_longpolling channel (the client's JSON-in-a-string form).
+    http_connection start_pos_poll(std::uint16_t port, int pos_id)
+    {
+        auto const channel = R"([\")" + db.name() + R"(\",\"pos.longpolling\",\")" + std::to_string(pos_id) + R"(\"])";
+        return start_poll(port, poll_body("[\"" + channel + "\"]", 0));
+    }
+
+    /// pos_longpolling's PING for POS `pos_id`.
+    lp::test::http_response ping(std::uint16_t port, int pos_id)
+    {
+        return http_request(port, "POST", "/pos_longpolling/update",
+                            R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":)"
+                                + std::to_string(pos_id) + R"(,"db_name":")" + db.name() + R"("},"id":2})",
+                            "Content-Type: application/json\r\n");
+    }
+
     static json::array result_of(lp::test::http_response const& r)
     {
         BOOST_REQUIRE_MESSAGE(r.status == 200, "status " << r.status << ": " << r.body);
@@ -210,14 +226,10 @@ BOOST_AUTO_TEST_CASE(an_invalid_payload_wakes_everyone_and_nothing_is_lost)
 BOOST_AUTO_TEST_CASE(pos_ping_gets_pong_through_the_bus)
 {
     auto server = start({"--odoo-version", "14"});
-    auto const channel = R"([\")" + db.name() + R"(\",\"pos.longpolling\",\"5\"])";
-    auto poll = start_poll(server.port(), poll_body("[\"" + channel + "\"]", 0));
+    auto poll = start_pos_poll(server.port(), 5);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    auto ping = http_request(server.port(), "POST", "/pos_longpolling/update",
-                             R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":5,"db_name":")"
-                                 + db.name() + R"("},"id":2})",
-                             "Content-Type: application/json\r\n");
-    BOOST_TEST(json::parse(ping.body).at("result").as_int64() == 1);
+    auto pong = ping(server.port(), 5);
+    BOOST_TEST(json::parse(pong.body).at("result").as_int64() == 1);
     auto rows = result_of(poll.read_response());
     BOOST_REQUIRE_EQUAL(rows.size(), 1u);
     BOOST_TEST(rows[0].at("message").as_string() == "PONG");
@@ -232,14 +244,9 @@ BOOST_AUTO_TEST_CASE(pong_reaches_the_poll_held_by_another_instance)
     // Two instances on one database, as behind a proxy: bus_bus is the log, NOTIFY the broker.
     auto first = start({"--odoo-version", "14"});
     auto second = start({"--odoo-version", "14"});
-    auto const channel = R"([\")" + db.name() + R"(\",\"pos.longpolling\",\"7\"])";
-    auto poll = start_poll(second.port(), poll_body("[\"" + channel + "\"]", 0));
+    auto poll = start_pos_poll(second.port(), 7);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    auto ping = http_request(first.port(), "POST", "/pos_longpolling/update",
-                             R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":7,"db_name":")"
-                                 + db.name() + R"("},"id":2})",
-                             "Content-Type: application/json\r\n");
-    BOOST_TEST(ping.status == 200u);
+    BOOST_TEST(ping(first.port(), 7).status == 200u);
     auto rows = result_of(poll.read_response());
     BOOST_REQUIRE_EQUAL(rows.size(), 1u);
     BOOST_TEST(rows[0].at("message").as_string() == "PONG");
