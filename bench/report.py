@@ -70,7 +70,13 @@ def failed(r):
     return r is None or r.get("failed")
 
 
-def rows_for(label, runs):
+def floor_ms(all_runs, sends):
+    """What the kernel alone charges for `sends` loopback sends (lp-send-floor), in ms."""
+    per = get(all_runs, "floor", "kernel", "us_per_send")
+    return None if per is None else per * sends / 1000.0
+
+
+def rows_for(label, runs, all_runs):
     lp = runs.get("lp")
     nc = runs.get("nchan")
     kind = label.split("-")[0]
@@ -117,6 +123,11 @@ def rows_for(label, runs):
         for p in ("p50", "p90", "p99", "max"):
             add(f"latency {p}, publish → answer read (ms)", get(lp, "latency_ms", p), get(nc, "latency_ms", p),
                 lambda v: fmt(v, digits=1))
+        clients = get(lp, "clients") or get(nc, "clients")
+        floor = floor_ms(all_runs, clients) if clients else None
+        if floor is not None:
+            rows.append((title(label), f"kernel floor: {fmt(clients)} bare loopback sends, no server (ms)",
+                         fmt(floor, digits=1), fmt(floor, digits=1), "—"))
         add("server CPU per fan-out (ms)", get(lp, "server", "cpu_ms_per_fanout"),
             get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
         add("bus_bus reads per wake-up (publish → last answer)", get(lp, "bus_queries_per_wakeup"), None,
@@ -171,6 +182,11 @@ def targets(all_runs, quick):
         out.append(f"- fanout one NOTIFY to 10,000 parked polls, all delivered, p99 ≤ ½ nchan's: {verdict(ok)} "
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
+        floor = floor_ms(all_runs, 10000)
+        if floor is not None:
+            out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
+                       f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
+                       f"on this machine, before doing any work of its own")
     st = get(all_runs, "stream-1k", "lp")
     if failed(st):
         out.append("- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: **not measured**")
@@ -211,15 +227,19 @@ def main():
           "and measures. Ours is published to as Odoo does (INSERT into bus_bus, then NOTIFY imbus on `postgres`), "
           "nchan with an HTTP POST; latency runs from just before the NOTIFY/POST to the complete answer read by "
           "the client. RSS and CPU come from `/proc/PID` of our server and of nginx's worker. "
-          + ("Hold and fanout pin the server to CPU 0 and lp-bench to CPU 1 (PostgreSQL floats); stream runs unpinned. "
+          + ("Hold and fanout pin the server to CPU 0, and lp-bench and PostgreSQL to CPU 1; stream runs unpinned. "
              if pin else "Nothing is pinned. ")
           + "Fanout rows pool several rounds (clients re-poll at the opening rate between rounds); the re-poll storm "
-          "makes every client re-poll at once after the first publish, as Odoo's clients do.")
+          "makes every client re-poll at once after the first publish, as Odoo's clients do. The kernel floor is "
+          "`lp-send-floor`: one thread on CPU 0 writing a reply-sized message (256 bytes) to each of 9,000 loopback "
+          "connections read by a thread on CPU 1, median of 5 rounds, scaled to the fan-out's size.")
     print()
     print("| scenario | figure | ours | nchan | ours/nchan |")
     print("|---|---|---:|---:|---:|")
     for label in order:
-        for row in rows_for(label, runs[label]):
+        if label == "floor":
+            continue
+        for row in rows_for(label, runs[label], runs):
             print("| " + " | ".join(row) + " |")
     print()
     print("## Targets")

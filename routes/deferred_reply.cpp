@@ -16,34 +16,40 @@ void deferred_reply::resolve(boost::json::value const& result) noexcept
     }
 }
 
-void deferred_reply::resolve_serialized(std::string result_json) noexcept
+void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
 {
     if (resolved_)
         return;
     resolved_ = true;
-    result_ = std::move(result_json);
-    deliver();
+    if (ready_)
+        deliver(result_json);
+    else
+        try {
+            result_ = std::string(result_json);
+        }
+        catch (std::exception const& e) {
+            log::error("deferred_reply", "cannot keep a reply: ", e.what());
+        }
 }
 
 void deferred_reply::on_ready(std::function<void(outgoing_response)> ready)
 {
     ready_ = std::move(ready);
-    deliver();
+    if (result_) {
+        auto const result = std::move(*result_);
+        result_.reset();
+        deliver(result);
+    }
 }
 
-void deferred_reply::deliver() noexcept
+void deferred_reply::deliver(std::string_view result_json) noexcept
 {
-    if (!result_ || !ready_)
-        return;
     try {
         auto ready = std::exchange(ready_, nullptr);
-        auto response = serialized_json_response(shape_, *result_);
-        result_.reset();
-        ready(std::move(response));
+        ready(serialized_json_response(shape_, result_json));
     }
     catch (std::exception const& e) {
         log::error("deferred_reply", "cannot deliver a reply: ", e.what());
     }
 }
-
 } // namespace lp

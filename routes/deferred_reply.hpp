@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lp {
 
@@ -21,8 +22,8 @@ public:
     /// (a failure to build or hand over the reply is logged).
     void resolve(boost::json::value const& result) noexcept;
     /// The same with the result already serialized (the bus serializes a row once for all
-    /// the polls it answers).
-    void resolve_serialized(std::string result_json) noexcept;
+    /// the polls it answers). Copied only when the transport is not waiting yet.
+    void resolve_serialized(std::string_view result_json) noexcept;
     bool resolved() const { return resolved_; }
 
     /// Set by the dispatcher: how the result is to be written.
@@ -33,7 +34,7 @@ public:
     void on_ready(std::function<void(outgoing_response)> ready);
 
 private:
-    void deliver() noexcept;
+    void deliver(std::string_view result_json) noexcept;
 
     reply_shape shape_;
     bool resolved_ = false;

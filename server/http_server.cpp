@@ -17,6 +17,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+
 namespace lp {
 namespace {
 namespace asio = boost::asio;
@@ -148,49 +153,85 @@ void http_server::spawn(connection_ptr c, std::string pending, bool close_after)
 }
 
 namespace {
-/// The bytes of a response: written by hand, since each answer is a status line, a few
-/// headers and a body, and a parked poll's answer is sent straight from the bus's fan-out.
-std::string format_response(outgoing_response const& out, unsigned version, bool keep_alive)
+/// Appends the bytes of a response to `to`: written by hand, since each answer is a status
+/// line, a few headers and a body, and the answers of a fan-out are put one after another in
+/// one buffer.
+void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
 {
     auto const reason = http::obsolete_reason(static_cast<http::status>(out.status));
-    std::string bytes;
-    bytes.reserve(160 + out.body.size());
-    bytes.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(out.status)).append(" ");
-    bytes.append(reason.data(), reason.size()).append("\r\nServer: ").append(server_name);
-    bytes.append("\r\nContent-Type: ").append(out.content_type).append("\r\nCache-Control: no-store");
+    char digits[24];
+    to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, out.status).ptr - digits));
+    to.append(" ").append(reason.data(), reason.size()).append("\r\nServer: ").append(server_name);
+    to.append("\r\nContent-Type: ").append(out.content_type).append("\r\nCache-Control: no-store");
     for (auto const& [name, value] : out.headers)
-        bytes.append("\r\n").append(name).append(": ").append(value);
-    bytes.append("\r\nContent-Length: ").append(std::to_string(out.body.size()));
+        to.append("\r\n").append(name).append(": ").append(value);
+    to.append("\r\nContent-Length: ");
+    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, out.body.size()).ptr - digits));
     if (!keep_alive && version != 10)
-        bytes.append("\r\nConnection: close");
+        to.append("\r\nConnection: close");
     else if (keep_alive && version == 10)
-        bytes.append("\r\nConnection: keep-alive");
-    bytes.append("\r\n\r\n").append(out.body);
-    return bytes;
+        to.append("\r\nConnection: keep-alive");
+    to.append("\r\n\r\n").append(out.body);
 }
+
+/// Replies sent per burst. A fan-out answers thousands of polls in one go; their bytes are
+/// gathered in one buffer and sent back to back (kernel send calls are most of a fan-out's
+/// time), and the coroutines that serve the connections' next requests start only after the
+/// whole fan-out, since none of its replies should wait for them.
+constexpr std::size_t burst_size = 256;
 } // namespace
 
 void http_server::answer_parked(connection_ptr c, outgoing_response const& response)
 {
     bool const keep_alive = c->keep_alive && !stopping_;
-    auto bytes = format_response(response, c->version, keep_alive);
-    // Straight onto the socket, without a coroutine or an asynchronous operation: this runs
-    // once per parked poll in a fan-out, so every microsecond here is multiplied.
-    beast::error_code ec;
-    std::size_t sent = 0;
-    c->socket.non_blocking(true, ec);
-    if (!ec)
-        sent = c->socket.write_some(asio::buffer(bytes), ec);
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
-        return; // the client has gone: dropping c closes the socket
-    bytes.erase(0, sent);
-    if (bytes.empty() && !keep_alive) {
-        c->socket.shutdown(tcp::socket::shutdown_send, ec);
-        return;
+    auto const begin = outbox_bytes_.size();
+    append_response(outbox_bytes_, response, c->version, keep_alive);
+    outbox_.push_back({c.release(), begin, outbox_bytes_.size() - begin, keep_alive});
+    if (outbox_.size() >= burst_size)
+        flush_outbox();
+    else if (!flush_posted_) {
+        // The rest of the current fan-out (or a lone reply) goes once the caller is done.
+        flush_posted_ = true;
+        asio::post(io_, [this] {
+            flush_posted_ = false;
+            flush_outbox();
+        });
     }
-    // The rest (if the socket was full), then the next request, in a coroutine of its own.
-    asio::post(io_, [this, raw = c.release(), rest = std::move(bytes), keep_alive]() mutable {
-        spawn(connection_ptr(raw, connection_deleter{this}), std::move(rest), !keep_alive);
+}
+
+void http_server::flush_outbox()
+{
+    // Straight onto the sockets, without a coroutine or an asynchronous operation: a reply is
+    // small, a socket nearly always takes it whole. MSG_DONTWAIT: non-blocking for this call
+    // only, whatever the socket's mode, with no extra system call to set it.
+    for (auto const& out : outbox_) {
+        connection_ptr c(out.c, connection_deleter{this});
+        auto const n = ::send(c->socket.native_handle(), outbox_bytes_.data() + out.begin, out.size,
+                              MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            continue; // the client has gone: dropping c closes the socket
+        auto const sent = n < 0 ? std::size_t{0} : static_cast<std::size_t>(n);
+        if (sent == out.size && !out.keep_alive) {
+            beast::error_code ignored;
+            c->socket.shutdown(tcp::socket::shutdown_send, ignored);
+            continue;
+        }
+        resuming_.push_back({std::move(c), outbox_bytes_.substr(out.begin + sent, out.size - sent), !out.keep_alive});
+    }
+    // Both keep their capacity: a fan-out allocates no large block per burst.
+    outbox_.clear();
+    outbox_bytes_.clear();
+    if (resuming_.empty() || resume_posted_)
+        return;
+    // The rest of a reply (if a socket was full), then the next request, in a coroutine of
+    // the connection's own.
+    resume_posted_ = true;
+    asio::post(io_, [this] {
+        resume_posted_ = false;
+        for (auto& r : resuming_) // spawn() only posts: nothing is added meanwhile
+            spawn(std::move(r.c), std::move(r.pending), r.close_after);
+        resuming_.clear();
     });
 }
 
@@ -273,15 +314,16 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             c->socket = stream.release_socket();
             c->stream = nullptr;
             connection* parked = c.release();
-            // The next coroutine of this connection is always posted (answer_parked), so this
-            // one is gone before it starts, even when the reply is already there.
+            // The next coroutine of this connection starts from the outbox, and co_spawn always
+            // posts its start: this one is gone before it runs, even when the reply is already there.
             reply->on_ready([this, parked](outgoing_response ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });
             co_return;
         }
         bool const keep_alive = c->keep_alive && !stopping_;
-        pending = format_response(out, c->version, keep_alive);
+        pending.clear();
+        append_response(pending, out, c->version, keep_alive);
         close_after = !keep_alive;
     }
     c->stream = nullptr;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lp {
 
@@ -60,15 +61,37 @@ private:
     /// closes or a reply is deferred.
     boost::asio::awaitable<void> serve(connection_ptr c, std::string pending, bool close_after);
     void spawn(connection_ptr c, std::string pending, bool close_after);
-    /// A deferred reply has come for a parked connection: send it now if the socket takes it
-    /// (it nearly always does: a reply is small), then serve the connection again.
+    /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
+    /// the next burst.
     void answer_parked(connection_ptr c, outgoing_response const& response);
+    /// Sends the outbox's replies back to back, then has a coroutine per connection write
+    /// what a full socket did not take and serve the next request.
+    void flush_outbox();
+
+    /// A reply in the outbox: outbox_bytes_[begin, begin + size).
+    struct outgoing {
+        connection* c;
+        std::size_t begin;
+        std::size_t size;
+        bool keep_alive;
+    };
+    /// A connection to serve again after its reply went out.
+    struct resumption {
+        connection_ptr c;
+        std::string pending; ///< what the socket did not take
+        bool close_after;
+    };
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     http_limits limits_;
     dispatcher& dispatcher_;
     bool stopping_ = false;
+    std::vector<outgoing> outbox_;
+    std::string outbox_bytes_;
+    std::vector<resumption> resuming_; ///< sent, to be served again once the fan-out is over
+    bool resume_posted_ = false;
+    bool flush_posted_ = false;
     std::list<connection*> connections_;
     std::function<void()> on_closed_;
 };

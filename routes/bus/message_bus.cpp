@@ -35,6 +35,7 @@ struct message_bus::waiter {
     bool registered = false;
     bool initializing = true; ///< doing its first database read: wake-ups only mark it
     bool missed = false;      ///< a wake-up came during that read: read again
+    std::uint64_t considered_in = 0; ///< the last fetch round that looked at it
     std::multimap<clock::time_point, std::unique_ptr<waiter>>::iterator expiry; ///< valid once parked
 };
 
@@ -99,6 +100,7 @@ struct message_bus::database_state {
     bool soon_armed = false;
     bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
     bool fetching = false;
+    std::uint64_t rounds = 0; ///< fetch rounds so far
     std::unordered_set<waiter*> unchecked; ///< parked while the recent rows were behind: check after the fetch
     std::unordered_set<waiter*> awaiting_table; ///< older than the recent rows: a filtered query answers them
 
@@ -294,12 +296,12 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
     arm_expiry();
 }
 
-void message_bus::finish(waiter* w, std::string rows_json)
+void message_bus::finish(waiter* w, std::string_view rows_json)
 {
     w->st->remove(*w);
     auto reply = std::move(w->reply);
     expiries_.erase(w->expiry); // destroys w
-    reply->resolve_serialized(std::move(rows_json));
+    reply->resolve_serialized(rows_json);
 }
 
 void message_bus::arm_expiry()
@@ -402,18 +404,32 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
 
         // Who may have news: the waiters of the touched channels, those parked while the
         // recent rows were behind, and everyone after a reconnection.
-        std::unordered_set<waiter*> candidates;
-        std::swap(candidates, st->unchecked);
+        // Each once, though a waiter may listen on several touched channels: marked with
+        // the round's number instead of gathered in a set (a fan-out has thousands).
+        auto const round = ++st->rounds;
+        std::vector<waiter*> candidates;
+        auto consider = [&](waiter* w) {
+            if (w->considered_in != round) {
+                w->considered_in = round;
+                candidates.push_back(w);
+            }
+        };
+        for (auto* w : std::exchange(st->unchecked, {}))
+            consider(w);
         if (everyone) {
             for (auto const& [key, waiters] : st->by_channel)
-                candidates.insert(waiters.begin(), waiters.end());
+                for (auto* w : waiters)
+                    consider(w);
         }
         else {
             for (auto const& key : touched)
                 if (auto it = st->by_channel.find(key); it != st->by_channel.end())
-                    candidates.insert(it->second.begin(), it->second.end());
+                    for (auto* w : it->second)
+                        consider(w);
         }
 
+        auto const fan_out_start = clock::now();
+        std::size_t answered = 0;
         std::vector<waiter*> too_old; // parked before the recent rows begin: need a query
         std::unordered_map<std::string, std::string> answers; // same rows, same text, serialized once
         for (auto* w : candidates) {
@@ -435,7 +451,11 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
             if (added)
                 answer->second = json_list(rows);
             self->finish(w, answer->second);
+            ++answered;
         }
+        if (answered > 0)
+            log::debug("bus", st->db->name(), ": answered ", answered, " polls in ",
+                       std::chrono::duration<double, std::milli>(clock::now() - fan_out_start).count(), " ms");
         if (!too_old.empty())
             co_await self->answer_from_table(*st, std::move(too_old));
     }

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lp::bus {
@@ -72,7 +73,7 @@ private:
     void fetch_soon(database_state& st);
     static boost::asio::awaitable<void> fetch_loop(message_bus* self, database_state* st);
     /// Answers `w` with its rows (serialized; "[]" when it expires) and forgets it.
-    void finish(waiter* w, std::string rows_json);
+    void finish(waiter* w, std::string_view rows_json);
     /// Answers waiters older than the recent rows with one filtered bus_bus query.
     boost::asio::awaitable<void> answer_from_table(database_state& st, std::vector<waiter*> waiters);
     void park(waiter* w);
