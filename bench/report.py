@@ -123,6 +123,13 @@ def rows_for(label, runs, all_runs):
         for p in ("p50", "p90", "p99", "max"):
             add(f"latency {p}, publish → answer read (ms)", get(lp, "latency_ms", p), get(nc, "latency_ms", p),
                 lambda v: fmt(v, digits=1))
+        def round_p99s(r):
+            values = sorted(x.get("p99") for x in (get(r, "latency_ms_by_round") or []) if x.get("p99") is not None)
+            if failed(r) or not values:
+                return "—"
+            return f"{values[0]:,.1f} / {values[len(values) // 2]:,.1f} / {values[-1]:,.1f}"
+        rows.append((title(label), "latency p99 of each round: lowest / median / highest (ms)",
+                     round_p99s(lp), round_p99s(nc), "—"))
         clients = get(lp, "clients") or get(nc, "clients")
         floor = floor_ms(all_runs, clients) if clients else None
         if floor is not None:

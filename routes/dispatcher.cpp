@@ -8,7 +8,9 @@
 #include "routes/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -19,9 +21,8 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-/// What a handler produced, whatever its mode, or the exception it raised. Errors travel as
-/// values because the `||` below waits for the first *successful* branch: a thrown error
-/// would otherwise be ignored until the deadline fired.
+/// What a handler produced, whatever its mode, or the exception it raised (as a value, so that
+/// the handler's own coroutine always completes the same way).
 struct handler_outcome {
     std::optional<json::value> json;
     std::optional<http_reply> http;
@@ -45,13 +46,6 @@ asio::awaitable<handler_outcome> invoke(route_table::route const& route, request
         outcome.error = std::current_exception();
     }
     co_return outcome;
-}
-
-/// Waits until the timer expires or is cancelled; never throws.
-asio::awaitable<void> wait_for(asio::steady_timer& timer)
-{
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    (void)ec;
 }
 
 std::string seconds_text(std::chrono::steady_clock::duration d)
@@ -107,8 +101,28 @@ std::vector<std::pair<std::string, std::string>> decode_pairs(std::string_view t
 } // namespace
 
 struct dispatcher::route_call {
+    route_table::route const* route;
     request req;
     reply_shape shape;
+};
+
+/// A handler's deadline. When it passes (or at stop()), the handler's coroutine is cancelled
+/// through `signal`, and its result, whatever it is, gives way to the timeout answer. Shared
+/// with the timer's completion, which may still be queued when the handler is long done.
+struct dispatcher::deadline {
+    explicit deadline(asio::any_io_executor executor) : timer(executor) {}
+    asio::steady_timer timer;
+    asio::cancellation_signal signal;
+    bool finished = false; ///< the handler has returned: nothing left to cancel
+    bool expired = false;  ///< the handler was cancelled: answer as at the deadline
+
+    void expire()
+    {
+        if (finished || expired)
+            return;
+        expired = true;
+        signal.emit(asio::cancellation_type::terminal);
+    }
 };
 
 dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
@@ -120,84 +134,93 @@ dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
 void dispatcher::stop()
 {
     stopping_ = true;
-    for (auto* deadline : running_)
-        deadline->cancel();
+    for (auto const& d : running_)
+        d->expire();
+}
+
+std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(incoming_request in,
+                                                                         reply_shape& shape) const
+{
+    auto const query_at = in.target.find('?');
+    auto const path = std::string_view(in.target).substr(0, query_at);
+    auto const query = query_at == std::string::npos ? std::string_view{}
+                                                     : std::string_view(in.target).substr(query_at + 1);
+    auto matched = routes_.match(path);
+    if (!matched)
+        throw not_found("nothing is served at '" + std::string(path) + "'");
+    auto const& route = *matched->found;
+    bool const is_post = in.method == "POST";
+    shape.cors = route.cors;
+    if (route.cors && in.method == "OPTIONS") {
+        // A browser's preflight for a cross-origin poll (the POS "sync server" setup).
+        outgoing_response preflight;
+        preflight.status = 204;
+        preflight.content_type = "text/plain";
+        preflight.headers = {{"Access-Control-Allow-Origin", "*"},
+                             {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                             {"Access-Control-Allow-Headers", "Origin, X-Requested-With, Content-Type, Accept, Authorization"},
+                             {"Access-Control-Max-Age", "86400"}};
+        return preflight;
+    }
+    if (in.method != "GET" && !is_post) {
+        shape.form = route.route_mode == mode::http ? reply_form::http : reply_form::json_plain;
+        auto out = error_response(shape,
+                                  {405, "werkzeug.exceptions.MethodNotAllowed",
+                                   "method " + in.method + " is not allowed here; use GET or POST",
+                                   std::nullopt});
+        out.headers.emplace_back("Allow", "GET, POST");
+        return out;
+    }
+
+    // Parameters: query (or data / JSON-RPC params), form body, then path variables.
+    std::optional<std::string> session_id = find_cookie(in.cookie, "session_id");
+    json::object params;
+    if (route.route_mode == mode::json) {
+        shape.form = is_post ? reply_form::json_rpc : reply_form::json_plain;
+        if (is_post) {
+            auto call = jsonrpc::parse_call(in.body);
+            shape.rpc_id = std::move(call.id);
+            params = std::move(call.params);
+            if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
+                session_id = std::string(sid->get_string());
+        }
+        add_pairs(params, session_id, decode_pairs(query, "query string"), !is_post);
+    }
+    else {
+        shape.form = reply_form::http;
+        add_pairs(params, session_id, decode_pairs(query, "query string"), false);
+        if (is_post && in.content_type.starts_with("application/x-www-form-urlencoded"))
+            add_pairs(params, session_id, decode_pairs(in.body, "form body"), false);
+    }
+    for (auto& [name, value] : matched->variables)
+        params[name] = std::move(value);
+
+    return route_call{&route, request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
+                      shape};
+
 }
 
 asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
 {
     reply_shape shape;
     try {
-        auto const query_at = in.target.find('?');
-        auto const path = std::string_view(in.target).substr(0, query_at);
-        auto const query = query_at == std::string::npos ? std::string_view{}
-                                                         : std::string_view(in.target).substr(query_at + 1);
-        auto matched = routes_.match(path);
-        if (!matched)
-            throw not_found("nothing is served at '" + std::string(path) + "'");
-        auto const& route = *matched->found;
-        bool const is_post = in.method == "POST";
-        shape.cors = route.cors;
-        if (route.cors && in.method == "OPTIONS") {
-            // A browser's preflight for a cross-origin poll (the POS "sync server" setup).
-            outgoing_response preflight;
-            preflight.status = 204;
-            preflight.content_type = "text/plain";
-            preflight.headers = {{"Access-Control-Allow-Origin", "*"},
-                                 {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                                 {"Access-Control-Allow-Headers", "Origin, X-Requested-With, Content-Type, Accept, Authorization"},
-                                 {"Access-Control-Max-Age", "86400"}};
-            co_return preflight;
-        }
-        if (in.method != "GET" && !is_post) {
-            shape.form = route.route_mode == mode::http ? reply_form::http : reply_form::json_plain;
-            auto out = error_response(shape,
-                                      {405, "werkzeug.exceptions.MethodNotAllowed",
-                                       "method " + in.method + " is not allowed here; use GET or POST",
-                                       std::nullopt});
-            out.headers.emplace_back("Allow", "GET, POST");
-            co_return out;
-        }
-
-        // Parameters: query (or data / JSON-RPC params), form body, then path variables.
-        std::optional<std::string> session_id = find_cookie(in.cookie, "session_id");
-        json::object params;
-        if (route.route_mode == mode::json) {
-            shape.form = is_post ? reply_form::json_rpc : reply_form::json_plain;
-            if (is_post) {
-                auto call = jsonrpc::parse_call(in.body);
-                shape.rpc_id = std::move(call.id);
-                params = std::move(call.params);
-                if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
-                    session_id = std::string(sid->get_string());
-            }
-            add_pairs(params, session_id, decode_pairs(query, "query string"), !is_post);
-        }
-        else {
-            shape.form = reply_form::http;
-            add_pairs(params, session_id, decode_pairs(query, "query string"), false);
-            if (is_post && in.content_type.starts_with("application/x-www-form-urlencoded"))
-                add_pairs(params, session_id, decode_pairs(in.body, "form body"), false);
-        }
-        for (auto& [name, value] : matched->variables)
-            params[name] = std::move(value);
-
-        route_call call{request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
-                        shape};
-
+        auto prepared = prepare(std::move(in), shape);
+        if (auto* answer = std::get_if<outgoing_response>(&prepared))
+            co_return std::move(*answer);
+        auto& call = std::get<route_call>(prepared);
         call.req.attach_services(services_);
         // Authentication: the session store is the seam (orm_bridge/session.hpp).
-        if (session_id) {
+        if (auto const& session_id = call.req.session_id()) {
             auto found = co_await sessions_.find(*session_id);
             if (found)
                 call.req.attach_session(std::move(*found));
         }
-        if (route.must_be_authenticated && !call.req.authenticated())
-            throw authentication_error(session_id ? "the session has expired or is not logged in"
-                                                  : "this route needs a logged-in session: send the session_id "
-                                                    "cookie or parameter");
-        auto out = co_await run(route, std::move(call));
-        co_return out;
+        if (call.route->must_be_authenticated && !call.req.authenticated())
+            throw authentication_error(call.req.session_id() ? "the session has expired or is not logged in"
+                                                             : "this route needs a logged-in session: send the "
+                                                               "session_id cookie or parameter");
+        auto const& route = *call.route;
+        co_return co_await run(route, call);
     }
     catch (...) {
         auto const error = describe_error(std::current_exception());
@@ -207,38 +230,49 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
     }
 }
 
-asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& route, route_call call)
+asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& route, route_call& call)
 {
-    using namespace asio::experimental::awaitable_operators;
     auto executor = co_await asio::this_coro::executor;
-
-    // The deadline timer doubles as the shutdown signal: stop() cancels it.
-    asio::steady_timer deadline(executor, call.req.deadline());
-    if (stopping_)
-        deadline.cancel();
-    running_.push_front(&deadline);
-    auto const position = running_.begin();
+    auto d = std::make_shared<deadline>(executor);
+    running_.push_front(d);
     struct unlink {
-        std::list<asio::steady_timer*>& list;
-        std::list<asio::steady_timer*>::iterator at;
-        ~unlink() { list.erase(at); }
-    } const guard{running_, position};
+        std::list<std::shared_ptr<deadline>>& list;
+        std::list<std::shared_ptr<deadline>>::iterator at;
+        ~unlink()
+        {
+            (*at)->finished = true;
+            (*at)->timer.cancel();
+            list.erase(at);
+        }
+    } const guard{running_, running_.begin()};
 
     error_reply error;
     try {
-        auto outcome = co_await (invoke(route, call.req) || wait_for(deadline));
-        if (outcome.index() == 0) {
-            auto& finished = std::get<0>(outcome);
-            if (finished.error)
-                std::rethrow_exception(finished.error);
-            if (auto slot = call.req.deferred()) {
-                // The handler parked its reply (a bus poll): the transport waits on the slot.
-                slot->shape(call.shape);
-                outgoing_response later;
-                later.deferred = std::move(slot);
-                co_return later;
+        if (stopping_)
+            d->expired = true; // answer at once, without starting the handler
+        else {
+            d->timer.expires_at(call.req.deadline());
+            d->timer.async_wait([d](boost::system::error_code ec) {
+                if (!ec)
+                    d->expire();
+            });
+            // The handler runs as a coroutine of its own, so that the deadline can cancel
+            // whatever it waits for (a timer, a cursor, a query) through the signal.
+            auto finished = co_await asio::co_spawn(
+                executor, invoke(route, call.req), asio::bind_cancellation_slot(d->signal.slot(), asio::use_awaitable));
+            d->finished = true;
+            if (!d->expired) {
+                if (finished.error)
+                    std::rethrow_exception(finished.error);
+                if (auto slot = call.req.deferred()) {
+                    // The handler parked its reply (a bus poll): the transport waits on the slot.
+                    slot->shape(call.shape);
+                    outgoing_response later;
+                    later.deferred = std::move(slot);
+                    co_return later;
+                }
+                co_return success_response(call.shape, std::move(finished));
             }
-            co_return success_response(call.shape, std::move(finished));
         }
         if (route.timeout_result) {
             // Out of time (or shutting down): this route answers as if nothing came.

@@ -4,6 +4,7 @@
 
 #include "orm_bridge/session.hpp"
 #include "routes/outgoing_response.hpp"
+#include "routes/reply_shape.hpp"
 #include "routes/route_table.hpp"
 #include "routes/services.hpp"
 
@@ -13,8 +14,10 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace lp {
@@ -45,18 +48,24 @@ public:
     /// Handlers running now.
     std::size_t running() const { return running_.size(); }
 
-private:
     struct route_call;
-    boost::asio::awaitable<outgoing_response> run(route_table::route const& route, route_call call);
+    struct deadline;
+
+private:
+    /// Everything decided before the handler runs, without waiting: routing, parameters, the
+    /// shape of the reply. Either a response right away (a preflight, a 405) or a call to make.
+    /// Errors: the exceptions of routes/errors.hpp (bad request, not found).
+    std::variant<outgoing_response, route_call> prepare(incoming_request in, reply_shape& shape) const;
+    boost::asio::awaitable<outgoing_response> run(route_table::route const& route, route_call& call);
 
     route_table const& routes_;
     orm::session_store& sessions_;
     lp::services const* services_;
     std::chrono::steady_clock::duration timeout_;
     bool stopping_ = false;
-    // The deadline timer of every running handler: stop() fires them all. A list, so that a
+    // The deadline of every running handler: stop() fires them all. A list, so that a
     // handler that finishes removes itself in O(1).
-    std::list<boost::asio::steady_timer*> running_;
+    std::list<std::shared_ptr<deadline>> running_;
 };
 
 } // namespace lp

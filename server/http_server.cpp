@@ -235,6 +235,59 @@ void http_server::flush_outbox()
     });
 }
 
+asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream& stream, incoming_request& in)
+{
+    // Its own coroutine: the parser (and a refusal) live in this frame, gone once the request
+    // is read, instead of in the connection's frame for as long as a handler waits. A new
+    // parser per request: limits apply to each message, not to the connection.
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+    parser.body_limit(limits_.body_limit);
+
+    stream.expires_after(limits_.header_timeout);
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, c.buffer, parser, use_tuple);
+    beast::error_code ec = header_ec;
+    if (!ec) {
+        c.idle = false;
+        auto const& header = parser.get();
+        if (header[http::field::expect] == "100-continue" && !parser.is_done()) {
+            // curl waits for this before sending a large body.
+            http::response<http::empty_body> go_on{http::status::continue_, header.version()};
+            stream.expires_after(limits_.body_timeout);
+            auto [continue_ec, continue_bytes] = co_await http::async_write(stream, go_on, use_tuple);
+            ec = continue_ec;
+        }
+        if (!ec && !parser.is_done()) {
+            stream.expires_after(limits_.body_timeout);
+            auto [body_ec, body_bytes] = co_await http::async_read(stream, c.buffer, parser, use_tuple);
+            ec = body_ec;
+        }
+    }
+    if (ec) {
+        auto const status = status_for_read_error(ec);
+        if (status == 0 || stopping_)
+            co_return false;
+        http::response<http::string_body> refusal{static_cast<http::status>(status), 11};
+        refusal.set(http::field::server, server_name);
+        refusal.set(http::field::content_type, "text/plain; charset=utf-8");
+        refusal.body() = reason_for(status, ec) + "\n";
+        refusal.keep_alive(false);
+        refusal.prepare_payload();
+        stream.expires_after(limits_.body_timeout);
+        co_await http::async_write(stream, refusal, use_tuple);
+        co_return false;
+    }
+    auto message = parser.release();
+    c.version = message.version();
+    c.keep_alive = message.keep_alive();
+    in.method = std::string(message.method_string());
+    in.target = std::string(message.target());
+    in.content_type = std::string(message[http::field::content_type]);
+    in.cookie = std::string(message[http::field::cookie]);
+    in.body = std::move(message.body());
+    co_return true;
+}
+
 asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, bool close_after)
 {
     beast::tcp_stream stream(std::move(c->socket));
@@ -253,54 +306,8 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             break;
         c->idle = true;
         incoming_request in;
-        {
-            // A new parser per request: limits apply to each message, not to the connection.
-            http::request_parser<http::string_body> parser;
-            parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
-            parser.body_limit(limits_.body_limit);
-
-            stream.expires_after(limits_.header_timeout);
-            auto [header_ec, header_bytes] = co_await http::async_read_header(stream, c->buffer, parser, use_tuple);
-            beast::error_code ec = header_ec;
-            if (!ec) {
-                c->idle = false;
-                auto const& header = parser.get();
-                if (header[http::field::expect] == "100-continue" && !parser.is_done()) {
-                    // curl waits for this before sending a large body.
-                    http::response<http::empty_body> go_on{http::status::continue_, header.version()};
-                    stream.expires_after(limits_.body_timeout);
-                    auto [continue_ec, continue_bytes] = co_await http::async_write(stream, go_on, use_tuple);
-                    ec = continue_ec;
-                }
-                if (!ec && !parser.is_done()) {
-                    stream.expires_after(limits_.body_timeout);
-                    auto [body_ec, body_bytes] = co_await http::async_read(stream, c->buffer, parser, use_tuple);
-                    ec = body_ec;
-                }
-            }
-            if (ec) {
-                auto const status = status_for_read_error(ec);
-                if (status == 0 || stopping_)
-                    break;
-                http::response<http::string_body> refusal{static_cast<http::status>(status), 11};
-                refusal.set(http::field::server, server_name);
-                refusal.set(http::field::content_type, "text/plain; charset=utf-8");
-                refusal.body() = reason_for(status, ec) + "\n";
-                refusal.keep_alive(false);
-                refusal.prepare_payload();
-                stream.expires_after(limits_.body_timeout);
-                co_await http::async_write(stream, refusal, use_tuple);
-                break;
-            }
-            auto message = parser.release();
-            c->version = message.version();
-            c->keep_alive = message.keep_alive();
-            in.method = std::string(message.method_string());
-            in.target = std::string(message.target());
-            in.content_type = std::string(message[http::field::content_type]);
-            in.cookie = std::string(message[http::field::cookie]);
-            in.body = std::move(message.body());
-        }
+        if (!co_await read_request(*c, stream, in))
+            break;
         // Nothing of the request is kept while the handler waits: parked requests stay small.
         stream.expires_never();
         if (c->buffer.size() == 0)

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -61,6 +62,9 @@ private:
     /// closes or a reply is deferred.
     boost::asio::awaitable<void> serve(connection_ptr c, std::string pending, bool close_after);
     void spawn(connection_ptr c, std::string pending, bool close_after);
+    /// Reads the next request of `c` into `in`. False when the connection is to end: the peer
+    /// went away or timed out, or the request was refused (431, 413, 400: written here).
+    boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in);
     /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
     /// the next burst.
     void answer_parked(connection_ptr c, outgoing_response const& response);
