@@ -101,6 +101,9 @@ struct message_bus::database_state {
     bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
     bool fetching = false;
     std::uint64_t rounds = 0; ///< fetch rounds so far
+    /// The waiters a round looks at. A member, so that its capacity stays: a fan-out then
+    /// makes no large allocation, each of which would have glibc consolidate its free lists.
+    std::vector<waiter*> candidates;
     std::unordered_set<waiter*> unchecked; ///< parked while the recent rows were behind: check after the fetch
     std::unordered_set<waiter*> awaiting_table; ///< older than the recent rows: a filtered query answers them
 
@@ -407,7 +410,8 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
         // Each once, though a waiter may listen on several touched channels: marked with
         // the round's number instead of gathered in a set (a fan-out has thousands).
         auto const round = ++st->rounds;
-        std::vector<waiter*> candidates;
+        auto& candidates = st->candidates;
+        candidates.clear();
         auto consider = [&](waiter* w) {
             if (w->considered_in != round) {
                 w->considered_in = round;
