@@ -1,5 +1,6 @@
 // This server: Odoo's JSON-RPC POST /longpolling/poll (or a plain GET countdown route), fed
 // by bus_bus rows and NOTIFY imbus exactly as Odoo 15 publishes them.
+#include "bench/blocking_http.hpp"
 #include "bench/http_client.hpp"
 #include "bench/pg_control.hpp"
 #include "bench/target.hpp"
@@ -92,9 +93,32 @@ public:
 
     std::optional<std::size_t> parked(std::size_t) override
     {
-        // The server does not say how many polls it holds, and a poll that is up to date parks
-        // without any query: the scenario waits for the server to go quiet instead.
-        return std::nullopt;
+        // The server's stats route (scripts/bench starts it with --stats True): the bus's
+        // waiting polls, or the handlers running for the GET route. Without it, the scenario
+        // waits for the server to go quiet instead.
+        std::lock_guard lock(control_mutex_);
+        auto const reply = stats_.request("GET", o_.longpolling_path + "/stats", {}, {});
+        boost::system::error_code ec;
+        auto const v = json::parse(reply.body, ec);
+        if (reply.status != 200 || ec || !v.is_object())
+            return std::nullopt;
+        auto const* running = v.get_object().if_contains("handlers_running");
+        if (!running || !running->is_number())
+            return std::nullopt;
+        auto const handlers = static_cast<std::size_t>(running->to_number<std::int64_t>());
+        if (o_.route == lp_route::get)
+            return handlers;
+        json::value const* waiting = nullptr;
+        if (auto const* dbs = v.get_object().if_contains("databases"); dbs && dbs->is_object())
+            if (auto const* db = dbs->get_object().if_contains(o_.db); db && db->is_object())
+                if (auto const* bus = db->get_object().if_contains("bus"); bus && bus->is_object())
+                    waiting = bus->get_object().if_contains("waiting");
+        if (!waiting || !waiting->is_number())
+            return std::nullopt;
+        // A poll is held by the bus from the start, and by its handler until its first read
+        // is done: parked are the ones without a handler.
+        auto const held = static_cast<std::size_t>(waiting->to_number<std::int64_t>());
+        return held > handlers ? held - handlers : 0;
     }
 
     void publish(std::uint64_t seq, std::atomic<std::int64_t>& sent_ns) override
@@ -124,6 +148,7 @@ private:
     pg_control control_;  ///< reads and counts (business database)
     pg_control writer_;   ///< inserts bus_bus rows (business database)
     pg_control notifier_; ///< NOTIFY imbus (Odoo: the postgres database)
+    blocking_http stats_{o_.host, o_.port}; ///< the stats route
     std::string channel_key_, host_header_;
     long long countdown_ = 0;
     std::atomic<std::int64_t> max_id_ = 0;

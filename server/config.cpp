@@ -35,6 +35,15 @@ std::uint64_t parse_number(std::string const& value, std::string const& what, st
     return number;
 }
 
+bool to_bool(std::string const& value, std::string const& what)
+{
+    if (value == "True" || value == "true" || value == "1")
+        return true;
+    if (value == "False" || value == "false" || value == "0")
+        return false;
+    throw config_error(what + ": '" + value + "' must be True or False");
+}
+
 std::vector<std::string> split_list(std::string const& value)
 {
     std::vector<std::string> items;
@@ -133,14 +142,9 @@ constexpr setting settings[] = {
     {"bus_maintenance_db", "--bus-maintenance-db", 0, "DB", "the database Odoo sends NOTIFY imbus on (default postgres)",
      [](server_config& c, std::string const& v, std::string const&) { c.bus_maintenance_db = v; }},
     {"bus_allow_send", "--bus-allow-send", 0, "BOOL", "serve the public /longpolling/send of Odoo 8-14 (default False)",
-     [](server_config& c, std::string const& v, std::string const& what) {
-         if (v == "True" || v == "true" || v == "1")
-             c.bus_allow_send = true;
-         else if (v == "False" || v == "false" || v == "0")
-             c.bus_allow_send = false;
-         else
-             throw config_error(what + ": '" + v + "' must be True or False");
-     }},
+     [](server_config& c, std::string const& v, std::string const& what) { c.bus_allow_send = to_bool(v, what); }},
+    {"longpolling_stats", "--stats", 0, "BOOL", "serve <longpolling_path>/stats: connections, waiting polls, cursors (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.stats = to_bool(v, what); }},
     {"static_dir", "--static-dir", 0, "DIR", "the browser clients served under <longpolling_path>/static/",
      [](server_config& c, std::string const& v, std::string const&) { c.static_dir = v; }},
     {"http_header_limit", "--header-limit", 0, "BYTES", "largest request header (default 8192; 431 above)",

@@ -42,6 +42,7 @@ struct server_config {
     std::string bus_listen = "both";       ///< where NOTIFY imbus is listened to: both, postgres, business, none
     std::string bus_maintenance_db = "postgres"; ///< the database Odoo sends NOTIFY imbus on
     bool bus_allow_send = false;           ///< serve Odoo 8-14's public /longpolling/send
+    bool stats = false;                    ///< serve <longpolling_path>/stats (longpolling_stats)
     std::string static_dir;                ///< the browser clients; default: the source tree's client/
 
     /// --send DB CHANNEL MESSAGE: publish one notification and exit.

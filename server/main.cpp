@@ -100,11 +100,14 @@ int serve(lp::server_config const& config)
     shared.bus = databases.all().empty() ? nullptr : &bus;
     shared.static_dir = std::filesystem::path(config.static_dir.empty() ? LP_DEFAULT_STATIC_DIR : config.static_dir);
     shared.allow_send = config.bus_allow_send;
+    shared.stats = config.stats;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
                            requests);
+    shared.open_connections = [&server] { return server.connections(); };
+    shared.running_handlers = [&requests] { return requests.running(); };
     server.start();
     auto const bound = server.local_endpoint();
     lp::log::info("server", "Start long polling server '", bound.address().to_string(), "':", bound.port());

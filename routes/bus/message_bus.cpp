@@ -101,6 +101,9 @@ struct message_bus::database_state {
     bool wake_all = false;    ///< every parked waiter re-checks (reconnection, unreadable payload)
     bool fetching = false;
     std::uint64_t rounds = 0; ///< fetch rounds so far
+    std::uint64_t first_reads = 0;
+    std::uint64_t answered = 0;
+    std::uint64_t expired = 0;
     /// The waiters a round looks at. A member, so that its capacity stays: a fan-out then
     /// makes no large allocation, each of which would have glibc consolidate its free lists.
     std::vector<waiter*> candidates;
@@ -234,6 +237,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
         self.initializing = false;
         auto rows = st.rows_after(self.keys, self.last);
         if (!rows.empty()) {
+            ++st.answered;
             self.reply->resolve_serialized(json_list(rows));
             co_return;
         }
@@ -245,6 +249,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
         for (;;) {
             self.initializing = true;
             self.missed = false;
+            ++st.first_reads;
             std::vector<bus_row> rows;
             std::int64_t newest = 0;
             {
@@ -273,6 +278,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
                 std::vector<bus_row const*> found;
                 for (auto const& row : rows)
                     found.push_back(&row);
+                ++st.answered;
                 self.reply->resolve_serialized(json_list(found));
                 co_return;
             }
@@ -328,8 +334,10 @@ void message_bus::arm_expiry()
 void message_bus::expire_due()
 {
     auto const now = clock::now();
-    while (!expiries_.empty() && expiries_.begin()->first <= now)
+    while (!expiries_.empty() && expiries_.begin()->first <= now) {
+        ++expiries_.begin()->second->st->expired;
         finish(expiries_.begin()->second.get(), "[]");
+    }
 }
 
 template <class Action>
@@ -456,6 +464,7 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
                 answer->second = json_list(rows);
             self->finish(w, answer->second);
             ++answered;
+            ++st->answered;
         }
         if (answered > 0)
             log::debug("bus", st->db->name(), ": answered ", answered, " polls in ",
@@ -498,6 +507,7 @@ asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::ve
             if (row.id > w->last && std::find(w->keys.begin(), w->keys.end(), row.key) != w->keys.end())
                 mine.push_back(&row);
         if (!mine.empty()) {
+            ++st.answered;
             finish(w, json_list(mine));
         }
     }
@@ -547,6 +557,12 @@ void message_bus::stop()
         st->soon->cancel();
     while (!expiries_.empty())
         finish(expiries_.begin()->second.get(), "[]");
+}
+
+bus_stats message_bus::stats(orm::database& db)
+{
+    auto const& st = state_of(db);
+    return {st.waiting, st.by_channel.size(), st.recent.size(), st.rounds, st.first_reads, st.answered, st.expired};
 }
 
 } // namespace lp::bus

@@ -28,6 +28,17 @@ struct bus_settings {
     std::chrono::seconds timeout{50};
 };
 
+/// What the bus of one database is doing (the stats route shows it).
+struct bus_stats {
+    std::size_t waiting = 0;       ///< polls held now: parked, or doing their first read
+    std::size_t channels = 0;      ///< channels at least one of them listens on
+    std::size_t recent_rows = 0;   ///< rows kept to answer re-polls without a query
+    std::uint64_t fetches = 0;     ///< shared reads of new rows (one per wake-up, whatever the clients)
+    std::uint64_t first_reads = 0; ///< reads a poll made itself (its last id behind the recent rows)
+    std::uint64_t answered = 0;    ///< polls answered with rows
+    std::uint64_t expired = 0;     ///< polls answered [] at their timeout
+};
+
 /// The bus of every served database.
 ///
 /// Cancellation: a poll cancelled by its caller (deadline, shutdown) unregisters itself.
@@ -60,6 +71,8 @@ public:
 
     /// Answers every parked poll now with what it has (an empty list): used at shutdown.
     void stop();
+
+    bus_stats stats(orm::database& db);
 
     struct waiter;
     struct database_state;

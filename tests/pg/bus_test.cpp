@@ -274,6 +274,47 @@ BOOST_AUTO_TEST_CASE(the_users_partner_channel_comes_from_the_server)
                == R"([{"id":2,"im_status":"online"},{"id":4,"im_status":"im_partner"}])");
 }
 
+BOOST_AUTO_TEST_CASE(stats_count_parked_polls_and_are_off_by_default)
+{
+    {
+        auto server = start();
+        auto const off = http_request(server.port(), "GET", "/openerplongpolling/stats");
+        BOOST_TEST(off.status == 404);
+        BOOST_TEST(off.body.find("longpolling_stats") != std::string::npos);
+    }
+    auto server = start({"--stats", "True"});
+    auto stats = [&] {
+        auto const r = http_request(server.port(), "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_MESSAGE(r.status == 200, "status " << r.status << ": " << r.body);
+        return json::parse(r.body).as_object();
+    };
+    auto bus = [&](json::object const& s) { return s.at("databases").at(db.name()).at("bus").as_object(); };
+    std::vector<http_connection> polls;
+    for (int i = 0; i < 3; ++i)
+        polls.push_back(start_poll(server.port(), poll_body(R"(["counted"])", 0)));
+    json::object now;
+    for (int i = 0; i < 100; ++i) {
+        now = stats();
+        // Held by the bus from the start; handlers run until each poll's first read is done.
+        if (bus(now).at("waiting").as_int64() == 3 && now.at("handlers_running").as_int64() == 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    BOOST_TEST(bus(now).at("waiting").as_int64() == 3);
+    BOOST_TEST(bus(now).at("channels").as_int64() == 2); // "counted" and Odoo 15's broadcast
+    BOOST_TEST(now.at("connections").as_int64() >= 4); // the polls and this request
+    BOOST_TEST(now.at("handlers_running").as_int64() == 0); // parked polls hold no handler
+    BOOST_TEST(now.at("databases").at(db.name()).at("cursors").at("open").as_int64() >= 1);
+
+    odoo15_send("counted", R"({"type":"t","payload":7})");
+    for (auto& p : polls)
+        BOOST_TEST(result_of(p.read_response()).size() == 1u);
+    auto const after = bus(stats());
+    BOOST_TEST(after.at("waiting").as_int64() == 0);
+    BOOST_TEST(after.at("answered").as_int64() == 3);
+    BOOST_TEST(after.at("fetches").as_int64() >= 1);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_a_jsonrpc_error_naming_the_problem)
 {
     auto server = start();
