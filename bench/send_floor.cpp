@@ -104,7 +104,7 @@ int main(int argc, char** argv)
             event.data.fd = fd;
             checked(::epoll_ctl(readers, EPOLL_CTL_ADD, fd, &event), "epoll_ctl");
         }
-        std::atomic<std::size_t> received{0};
+        std::atomic<std::size_t> received{0}; // bytes: one message may take several reads
         std::atomic<bool> done{false};
         std::thread reader([&] {
             pin_to(1);
@@ -113,8 +113,8 @@ int main(int argc, char** argv)
             while (!done) {
                 int const ready = ::epoll_wait(readers, events, 128, 100);
                 for (int i = 0; i < ready; ++i)
-                    while (::read(events[i].data.fd, buffer.data(), buffer.size()) > 0)
-                        ++received;
+                    for (ssize_t got; (got = ::read(events[i].data.fd, buffer.data(), buffer.size())) > 0;)
+                        received += static_cast<std::size_t>(got);
             }
         });
         std::string const message(bytes, 'x');
@@ -125,7 +125,7 @@ int main(int argc, char** argv)
             for (int fd : server_ends)
                 checked(static_cast<int>(::send(fd, message.data(), message.size(), MSG_NOSIGNAL)), "send");
             ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-            while (received < (r + 1) * n)
+            while (received < (r + 1) * n * bytes)
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         done = true;

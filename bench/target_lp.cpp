@@ -97,7 +97,13 @@ public:
         // waiting polls, or the handlers running for the GET route. Without it, the scenario
         // waits for the server to go quiet instead.
         std::lock_guard lock(control_mutex_);
-        auto const reply = stats_.request("GET", o_.longpolling_path + "/stats", {}, {});
+        blocking_reply reply;
+        try {
+            reply = stats_.request("GET", o_.longpolling_path + "/stats", {}, {});
+        }
+        catch (std::exception const&) {
+            return std::nullopt; // no answer: fall back to waiting for the server to go quiet
+        }
         boost::system::error_code ec;
         auto const v = json::parse(reply.body, ec);
         if (reply.status != 200 || ec || !v.is_object())

@@ -25,7 +25,7 @@ void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
         deliver(result_json);
     else
         try {
-            result_ = std::string(result_json);
+            result_ = std::make_unique<std::string>(result_json);
         }
         catch (std::exception const& e) {
             log::error("deferred_reply", "cannot keep a reply: ", e.what());
@@ -36,9 +36,8 @@ void deferred_reply::on_ready(std::function<void(outgoing_response)> ready)
 {
     ready_ = std::move(ready);
     if (result_) {
-        auto const result = std::move(*result_);
-        result_.reset();
-        deliver(result);
+        auto const result = std::move(result_);
+        deliver(*result);
     }
 }
 

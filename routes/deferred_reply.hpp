@@ -10,7 +10,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,7 +37,10 @@ private:
 
     reply_shape shape_;
     bool resolved_ = false;
-    std::optional<std::string> result_;
+    // Only while the transport is not waiting yet (rare). A pointer keeps the slot at 88 bytes,
+    // within glibc's fast bins with its shared_ptr block (a fan-out frees thousands at once;
+    // no gain was measurable above this machine's noise, but nothing is lost either).
+    std::unique_ptr<std::string> result_;
     std::function<void(outgoing_response)> ready_;
 };
 

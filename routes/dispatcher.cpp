@@ -7,10 +7,10 @@
 #include "routes/reply_shape.hpp"
 #include "routes/url.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -29,7 +29,9 @@ struct handler_outcome {
     std::exception_ptr error;
 };
 
-asio::awaitable<handler_outcome> invoke(route_table::route const& route, request& req)
+/// Runs the handler; `finished` is set the moment it returns, before its completion travels
+/// back, so that a deadline firing in between does not discard a result already there.
+asio::awaitable<handler_outcome> invoke(route_table::route const& route, request& req, bool& finished)
 {
     handler_outcome outcome;
     try {
@@ -45,6 +47,7 @@ asio::awaitable<handler_outcome> invoke(route_table::route const& route, request
     catch (...) {
         outcome.error = std::current_exception();
     }
+    finished = true;
     co_return outcome;
 }
 
@@ -134,7 +137,9 @@ dispatcher::dispatcher(route_table const& routes, orm::session_store& sessions,
 void dispatcher::stop()
 {
     stopping_ = true;
-    for (auto const& d : running_)
+    // A copy: expire() emits cancellation, and nothing may change the list while it is walked.
+    auto const running = running_;
+    for (auto const& d : running)
         d->expire();
 }
 
@@ -219,8 +224,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             throw authentication_error(call.req.session_id() ? "the session has expired or is not logged in"
                                                              : "this route needs a logged-in session: send the "
                                                                "session_id cookie or parameter");
-        auto const& route = *call.route;
-        co_return co_await run(route, call);
+        co_return co_await run(call);
     }
     catch (...) {
         auto const error = describe_error(std::current_exception());
@@ -230,8 +234,9 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
     }
 }
 
-asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& route, route_call& call)
+asio::awaitable<outgoing_response> dispatcher::run(route_call& call)
 {
+    auto const& route = *call.route;
     auto executor = co_await asio::this_coro::executor;
     auto d = std::make_shared<deadline>(executor);
     running_.push_front(d);
@@ -258,21 +263,20 @@ asio::awaitable<outgoing_response> dispatcher::run(route_table::route const& rou
             });
             // The handler runs as a coroutine of its own, so that the deadline can cancel
             // whatever it waits for (a timer, a cursor, a query) through the signal.
-            auto finished = co_await asio::co_spawn(
-                executor, invoke(route, call.req), asio::bind_cancellation_slot(d->signal.slot(), asio::use_awaitable));
-            d->finished = true;
-            if (!d->expired) {
-                if (finished.error)
-                    std::rethrow_exception(finished.error);
-                if (auto slot = call.req.deferred()) {
-                    // The handler parked its reply (a bus poll): the transport waits on the slot.
-                    slot->shape(call.shape);
-                    outgoing_response later;
-                    later.deferred = std::move(slot);
-                    co_return later;
-                }
-                co_return success_response(call.shape, std::move(finished));
+            auto finished = co_await asio::co_spawn(executor, invoke(route, call.req, d->finished),
+                                                    asio::bind_cancellation_slot(d->signal.slot(), asio::use_awaitable));
+            if (finished.error && !d->expired)
+                std::rethrow_exception(finished.error);
+            if (auto slot = call.req.deferred(); slot && !finished.error) {
+                // The handler parked its reply (a bus poll): the transport waits on the slot,
+                // which answers by the deadline itself.
+                slot->shape(call.shape);
+                outgoing_response later;
+                later.deferred = std::move(slot);
+                co_return later;
             }
+            if (!d->expired)
+                co_return success_response(call.shape, std::move(finished));
         }
         if (route.timeout_result) {
             // Out of time (or shutting down): this route answers as if nothing came.

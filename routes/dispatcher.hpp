@@ -10,7 +10,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <list>
@@ -48,15 +47,15 @@ public:
     /// Handlers running now.
     std::size_t running() const { return running_.size(); }
 
+private:
     struct route_call;
     struct deadline;
 
-private:
     /// Everything decided before the handler runs, without waiting: routing, parameters, the
     /// shape of the reply. Either a response right away (a preflight, a 405) or a call to make.
     /// Errors: the exceptions of routes/errors.hpp (bad request, not found).
     std::variant<outgoing_response, route_call> prepare(incoming_request in, reply_shape& shape) const;
-    boost::asio::awaitable<outgoing_response> run(route_table::route const& route, route_call& call);
+    boost::asio::awaitable<outgoing_response> run(route_call& call);
 
     route_table const& routes_;
     orm::session_store& sessions_;

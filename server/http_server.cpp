@@ -187,7 +187,7 @@ void http_server::answer_parked(connection_ptr c, outgoing_response const& respo
     bool const keep_alive = c->keep_alive && !stopping_;
     auto const begin = outbox_bytes_.size();
     append_response(outbox_bytes_, response, c->version, keep_alive);
-    outbox_.push_back({c.release(), begin, outbox_bytes_.size() - begin, keep_alive});
+    outbox_.push_back({std::move(c), begin, outbox_bytes_.size() - begin, keep_alive});
     if (outbox_.size() >= burst_size)
         flush_outbox();
     else if (!flush_posted_) {
@@ -202,26 +202,38 @@ void http_server::answer_parked(connection_ptr c, outgoing_response const& respo
 
 void http_server::flush_outbox()
 {
+    // Taken out first (swapped with spares that keep their capacity, so that a fan-out
+    // allocates no large block per burst): whatever happens below, no entry is seen twice,
+    // and what a flush that failed midway left is dropped here (its connections closed).
+    sending_.clear();
+    sending_bytes_.clear();
+    std::swap(outbox_, sending_);
+    std::swap(outbox_bytes_, sending_bytes_);
     // Straight onto the sockets, without a coroutine or an asynchronous operation: a reply is
     // small, a socket nearly always takes it whole. MSG_DONTWAIT: non-blocking for this call
     // only, whatever the socket's mode, with no extra system call to set it.
-    for (auto const& out : outbox_) {
-        connection_ptr c(out.c, connection_deleter{this});
-        auto const n = ::send(c->socket.native_handle(), outbox_bytes_.data() + out.begin, out.size,
+    for (auto& out : sending_) {
+        auto const n = ::send(out.c->socket.native_handle(), sending_bytes_.data() + out.begin, out.size,
                               MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            continue; // the client has gone: dropping c closes the socket
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            out.c.reset(); // the client has gone: closes the socket
+            continue;
+        }
         auto const sent = n < 0 ? std::size_t{0} : static_cast<std::size_t>(n);
         if (sent == out.size && !out.keep_alive) {
             beast::error_code ignored;
-            c->socket.shutdown(tcp::socket::shutdown_send, ignored);
+            out.c->socket.shutdown(tcp::socket::shutdown_send, ignored);
+            out.c.reset();
             continue;
         }
-        resuming_.push_back({std::move(c), outbox_bytes_.substr(out.begin + sent, out.size - sent), !out.keep_alive});
+        resuming_.push_back({std::move(out.c), sending_bytes_.substr(out.begin + sent, out.size - sent), !out.keep_alive});
     }
-    // Both keep their capacity: a fan-out allocates no large block per burst.
-    outbox_.clear();
-    outbox_bytes_.clear();
+    sending_.clear();
+    // A burst of very large answers (thousands of rows each) is not kept for good.
+    constexpr std::size_t kept_bytes = 1 << 20;
+    if (sending_bytes_.capacity() > kept_bytes)
+        sending_bytes_ = std::string();
+    sending_bytes_.clear();
     if (resuming_.empty() || resume_posted_)
         return;
     // The rest of a reply (if a socket was full), then the next request, in a coroutine of
@@ -229,9 +241,11 @@ void http_server::flush_outbox()
     resume_posted_ = true;
     asio::post(io_, [this] {
         resume_posted_ = false;
-        for (auto& r : resuming_) // spawn() only posts: nothing is added meanwhile
+        resumed_.clear();
+        std::swap(resuming_, resumed_);
+        for (auto& r : resumed_)
             spawn(std::move(r.c), std::move(r.pending), r.close_after);
-        resuming_.clear();
+        resumed_.clear();
     });
 }
 
@@ -321,8 +335,9 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             c->socket = stream.release_socket();
             c->stream = nullptr;
             connection* parked = c.release();
-            // The next coroutine of this connection starts from the outbox, and co_spawn always
-            // posts its start: this one is gone before it runs, even when the reply is already there.
+            // The next coroutine of this connection is spawned from a posted handler (the
+            // outbox's resumption), so this one is gone before it runs, even when the reply is
+            // already there.
             reply->on_ready([this, parked](outgoing_response ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });

@@ -74,7 +74,7 @@ private:
 
     /// A reply in the outbox: outbox_bytes_[begin, begin + size).
     struct outgoing {
-        connection* c;
+        connection_ptr c;
         std::size_t begin;
         std::size_t size;
         bool keep_alive;
@@ -93,7 +93,10 @@ private:
     bool stopping_ = false;
     std::vector<outgoing> outbox_;
     std::string outbox_bytes_;
+    std::vector<outgoing> sending_;    ///< the burst being sent (spare storage otherwise)
+    std::string sending_bytes_;
     std::vector<resumption> resuming_; ///< sent, to be served again once the fan-out is over
+    std::vector<resumption> resumed_;  ///< being spawned (spare storage otherwise)
     bool resume_posted_ = false;
     bool flush_posted_ = false;
     std::list<connection*> connections_;

@@ -136,13 +136,14 @@ int serve(lp::server_config const& config)
                 io.stop();
             }
         });
-        // Parked polls answer [] (as at their timeout), then every other waiting request.
-        bus.stop();
-        listeners.stop();
+        // The server first, so that every answer from here on says Connection: close; then
+        // parked polls answer [] (as at their timeout). Other waiting requests get 408.
         server.stop([&] {
             hard_stop.cancel();
             signals.cancel();
         });
+        bus.stop();
+        listeners.stop();
     });
 
     io.run();

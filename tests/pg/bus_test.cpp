@@ -339,7 +339,9 @@ BOOST_AUTO_TEST_CASE(shutdown_answers_parked_polls_with_an_empty_list)
     auto poll = start_poll(server.port(), poll_body(R"(["quiet"])", 0));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     kill(server.pid(), SIGTERM);
-    BOOST_TEST(result_of(poll.read_response()).empty());
+    auto const answer = poll.read_response();
+    BOOST_TEST(result_of(answer).empty());
+    BOOST_TEST(answer.header("connection") == "close"); // the client knows not to reuse it
     auto status = server.process().wait_exit(std::chrono::seconds(10));
     BOOST_REQUIRE(status.has_value());
     BOOST_TEST(*status == 0);
