@@ -1,6 +1,6 @@
 #include "bench/report.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "routes/bus/odoo_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -35,59 +35,10 @@ boost::json::object error_object(std::map<std::string, std::size_t> const& error
     return o;
 }
 
-namespace {
-
-/// JSON text with doubles written as people write them (Boost.JSON would print 9.55E0).
-void write_json(std::string& out, boost::json::value const& v)
-{
-    switch (v.kind()) {
-    case boost::json::kind::double_: {
-        double const d = v.get_double();
-        if (!std::isfinite(d)) {
-            out += "null";
-            break;
-        }
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.10g", d);
-        out += buf;
-        break;
-    }
-    case boost::json::kind::object: {
-        out += '{';
-        bool first = true;
-        for (auto const& [key, value] : v.get_object()) {
-            if (!first)
-                out += ',';
-            first = false;
-            out += boost::json::serialize(boost::json::string(key));
-            out += ':';
-            write_json(out, value);
-        }
-        out += '}';
-        break;
-    }
-    case boost::json::kind::array: {
-        out += '[';
-        bool first = true;
-        for (auto const& value : v.get_array()) {
-            if (!first)
-                out += ',';
-            first = false;
-            write_json(out, value);
-        }
-        out += ']';
-        break;
-    }
-    default: out += boost::json::serialize(v);
-    }
-}
-
-} // namespace
-
 void print_report(boost::json::object const& figures, std::string const& human)
 {
-    std::string line;
-    write_json(line, figures);
+    // Compact, doubles as people write them (Boost.JSON would print 9.55E0).
+    auto const line = lp::bus::odoo_json(figures);
     std::printf("%s\n# %s\n", line.c_str(), human.c_str());
     std::fflush(stdout);
 }

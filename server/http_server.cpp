@@ -196,6 +196,12 @@ void http_server::answer_parked(connection_ptr c, outgoing_response const& respo
         asio::post(io_, [this] {
             flush_posted_ = false;
             flush_outbox();
+            // The end of a fan-out (or a lone reply): what its sends cost, apart from the
+            // bookkeeping before them (the bus logs the whole).
+            log::debug("http", "sent ", sent_replies_, " replies in ",
+                       std::chrono::duration<double, std::milli>(send_time_).count(), " ms of send calls");
+            sent_replies_ = 0;
+            send_time_ = {};
         });
     }
 }
@@ -212,6 +218,7 @@ void http_server::flush_outbox()
     // Straight onto the sockets, without a coroutine or an asynchronous operation: a reply is
     // small, a socket nearly always takes it whole. MSG_DONTWAIT: non-blocking for this call
     // only, whatever the socket's mode, with no extra system call to set it.
+    auto const sends_start = std::chrono::steady_clock::now();
     for (auto& out : sending_) {
         auto const n = ::send(out.c->socket.native_handle(), sending_bytes_.data() + out.begin, out.size,
                               MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -228,6 +235,8 @@ void http_server::flush_outbox()
         }
         resuming_.push_back({std::move(out.c), sending_bytes_.substr(out.begin + sent, out.size - sent), !out.keep_alive});
     }
+    send_time_ += std::chrono::steady_clock::now() - sends_start;
+    sent_replies_ += sending_.size();
     sending_.clear();
     // A burst of very large answers (thousands of rows each) is not kept for good.
     constexpr std::size_t kept_bytes = 1 << 20;

@@ -98,6 +98,8 @@ private:
     std::vector<resumption> resuming_; ///< sent, to be served again once the fan-out is over
     std::vector<resumption> resumed_;  ///< being spawned (spare storage otherwise)
     bool resume_posted_ = false;
+    std::size_t sent_replies_ = 0;                     ///< since the last posted flush (debug log)
+    std::chrono::steady_clock::duration send_time_{}; ///< in send calls, over the same span
     bool flush_posted_ = false;
     std::list<connection*> connections_;
     std::function<void()> on_closed_;
