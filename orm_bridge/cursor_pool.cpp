@@ -1,6 +1,7 @@
 #include "orm_bridge/cursor_pool.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "orm_bridge/metrics.hpp"
 #include "routes/errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,6 +17,17 @@
 
 namespace lp::orm {
 namespace asio = boost::asio;
+
+namespace {
+auto& lease_time = metrics::declare_histogram("lp_cursor_lease_duration_seconds", "How long a request held a cursor");
+auto& refusals = metrics::declare_counter("lp_cursor_unavailable_total", "Cursor requests refused (503): pool closed, queue full, timeout, database down");
+
+[[noreturn]] void unavailable(std::string const& message)
+{
+    refusals.add();
+    throw service_unavailable(message);
+}
+} // namespace
 using clock = std::chrono::steady_clock;
 
 /// One pooled connection.
@@ -181,14 +193,16 @@ cursor::cursor(std::shared_ptr<state> pool, node* leased, clock::time_point dead
 
 cursor::cursor(cursor&& other) noexcept
     : pool_(std::move(other.pool_)), node_(std::exchange(other.node_, nullptr)), deadline_(other.deadline_),
-      begun_(other.begun_)
+      leased_at_(other.leased_at_), begun_(other.begun_)
 {
 }
 
 cursor::~cursor()
 {
-    if (node_ && pool_)
+    if (node_ && pool_) {
+        lease_time.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - leased_at_).count());
         pool_->returned(node_);
+    }
 }
 
 std::string const& cursor::database() const { return pool_->settings.database; }
@@ -263,7 +277,7 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
     auto st = state_;
     auto const& name = st->settings.database;
     if (st->closed)
-        throw service_unavailable("database '" + name + "': the server is shutting down");
+        unavailable("database '" + name + "': the server is shutting down");
     deadline = std::min(deadline, clock::now() + st->settings.acquire_timeout);
 
     // An idle connection, unless others are already queued (strict FIFO). A connection the
@@ -279,7 +293,7 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
         co_return cursor(st, n, deadline);
     }
     if (st->waiting.size() >= st->settings.max_waiting)
-        throw service_unavailable("database '" + name + "': " + std::to_string(st->waiting.size())
+        unavailable("database '" + name + "': " + std::to_string(st->waiting.size())
                                   + " requests are already waiting for a cursor");
 
     cursor::state::waiter self{asio::steady_timer(st->executor, deadline), nullptr, std::nullopt, true};
@@ -304,14 +318,14 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
         if (!n->conn.check_alive()) {
             st->drop(n);
             st->grow_if_needed();
-            throw service_unavailable("database '" + name + "': the connection was lost");
+            unavailable("database '" + name + "': the connection was lost");
         }
         co_return cursor(st, n, deadline);
     }
     if (self.failure)
-        throw service_unavailable("database '" + name + "' is unavailable: " + *self.failure);
-    throw service_unavailable("database '" + name + "': no cursor became free in time (max_cursor="
-                              + std::to_string(st->settings.max_size) + ")");
+        unavailable("database '" + name + "' is unavailable: " + *self.failure);
+    unavailable("database '" + name + "': no cursor became free in time (max_cursor="
+                + std::to_string(st->settings.max_size) + ")");
 }
 
 } // namespace lp::orm

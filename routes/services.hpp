@@ -21,6 +21,7 @@ struct services {
     std::filesystem::path static_dir;       ///< the browser clients (client/), served under <prefix>/static/
     bool allow_send = false;                ///< whether /longpolling/send publishes (Odoo 8-14 had it public)
     bool stats = false;                     ///< whether <longpolling_path>/stats answers (longpolling_stats)
+    bool metrics = false;                   ///< whether GET /metrics answers (metrics, or the metrics_port's own)
     std::function<std::size_t()> open_connections; ///< the transport's count, for the stats route
     std::function<std::size_t()> running_handlers; ///< the dispatcher's count, for the stats route
 };

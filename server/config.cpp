@@ -145,6 +145,12 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const& what) { c.bus_allow_send = to_bool(v, what); }},
     {"longpolling_stats", "--stats", 0, "BOOL", "serve <longpolling_path>/stats: connections, waiting polls, cursors (default False)",
      [](server_config& c, std::string const& v, std::string const& what) { c.stats = to_bool(v, what); }},
+    {"metrics", "--metrics", 0, "BOOL", "serve GET /metrics (Prometheus text format) on the main port (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.metrics = to_bool(v, what); }},
+    {"metrics_port", "--metrics-port", 0, "PORT", "also serve GET /metrics alone on this port of the same interface (default: none)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.metrics_port = static_cast<std::uint16_t>(parse_number(v, what, 1, 65535));
+     }},
     {"static_dir", "--static-dir", 0, "DIR", "the browser clients served under <longpolling_path>/static/",
      [](server_config& c, std::string const& v, std::string const&) { c.static_dir = v; }},
     {"http_header_limit", "--header-limit", 0, "BYTES", "largest request header (default 8192; 431 above)",

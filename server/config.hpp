@@ -43,6 +43,8 @@ struct server_config {
     std::string bus_maintenance_db = "postgres"; ///< the database Odoo sends NOTIFY imbus on
     bool bus_allow_send = false;           ///< serve Odoo 8-14's public /longpolling/send
     bool stats = false;                    ///< serve <longpolling_path>/stats (longpolling_stats)
+    bool metrics = false;                  ///< serve GET /metrics on the main port
+    std::uint16_t metrics_port = 0;        ///< serve GET /metrics alone on this port too; 0: not
     std::string static_dir;                ///< the browser clients; default: the source tree's client/
 
     /// --send DB CHANNEL MESSAGE: publish one notification and exit.

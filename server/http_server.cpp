@@ -1,6 +1,7 @@
 #include "server/http_server.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "server/server_metrics.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -158,6 +159,7 @@ namespace {
 /// one buffer.
 void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
 {
+    count_response(out.status);
     auto const reason = http::obsolete_reason(static_cast<http::status>(out.status));
     char digits[24];
     to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -290,6 +292,7 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
         auto const status = status_for_read_error(ec);
         if (status == 0 || stopping_)
             co_return false;
+        count_response(status);
         http::response<http::string_body> refusal{static_cast<http::status>(status), 11};
         refusal.set(http::field::server, server_name);
         refusal.set(http::field::content_type, "text/plain; charset=utf-8");

@@ -5,10 +5,13 @@
 #include "orm_bridge/odoo_session_store.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/dispatcher.hpp"
+#include "routes/metrics_route.hpp"
 #include "routes/route_table.hpp"
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
+#include "server/metrics_endpoint.hpp"
+#include "server/server_metrics.hpp"
 #include "server/send_command.hpp"
 #include "routes/bus/message_bus.hpp"
 
@@ -101,6 +104,7 @@ int serve(lp::server_config const& config)
     shared.static_dir = std::filesystem::path(config.static_dir.empty() ? LP_DEFAULT_STATIC_DIR : config.static_dir);
     shared.allow_send = config.bus_allow_send;
     shared.stats = config.stats;
+    shared.metrics = config.metrics;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
@@ -108,9 +112,18 @@ int serve(lp::server_config const& config)
                            requests);
     shared.open_connections = [&server] { return server.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
+    lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);
     server.start();
     auto const bound = server.local_endpoint();
     lp::log::info("server", "Start long polling server '", bound.address().to_string(), "':", bound.port());
+    std::unique_ptr<lp::metrics_endpoint> metrics_port;
+    if (config.metrics_port != 0) {
+        metrics_port = std::make_unique<lp::metrics_endpoint>(
+            io, asio::ip::tcp::endpoint{bound.address(), config.metrics_port},
+            lp::http_limits{config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
+            lp::metrics_route());
+        lp::log::info("server", "metrics on '", bound.address().to_string(), "':", config.metrics_port, "/metrics");
+    }
 
     // SIGINT/SIGTERM: answer every waiting request, close, exit 0. A second signal, or two
     // seconds without the connections closing, stops at once.
@@ -144,6 +157,8 @@ int serve(lp::server_config const& config)
         });
         bus.stop();
         listeners.stop();
+        if (metrics_port)
+            metrics_port->stop();
     });
 
     io.run();

@@ -1,6 +1,7 @@
 #include "routes/bus/message_bus.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "orm_bridge/metrics.hpp"
 #include "routes/bus/odoo_json.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,6 +42,10 @@ struct message_bus::waiter {
 
 namespace {
 
+auto& rows_read = metrics::declare_counter("lp_bus_rows_read_total", "bus_bus rows read (fetches and polls' own reads)");
+auto& delivered = metrics::declare_counter("lp_bus_notifications_delivered_total", "Notifications (bus_bus rows) sent to polls");
+auto& fan_out_time = metrics::declare_histogram("lp_bus_fanout_duration_seconds", "Time to answer the polls a fetch round concerned");
+
 /// A bus_bus row as read, as the client will see it, and already serialized.
 struct bus_row {
     std::int64_t id;
@@ -59,6 +64,7 @@ std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
 {
     std::vector<bus_row> rows;
     rows.reserve(static_cast<std::size_t>(r.rows()));
+    rows_read.add(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
         bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}};
         json::object shaped;
@@ -238,6 +244,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
         auto rows = st.rows_after(self.keys, self.last);
         if (!rows.empty()) {
             ++st.answered;
+            delivered.add(rows.size());
             self.reply->resolve_serialized(json_list(rows));
             co_return;
         }
@@ -279,6 +286,7 @@ asio::awaitable<void> message_bus::subscribe(orm::database& db, std::vector<std:
                 for (auto const& row : rows)
                     found.push_back(&row);
                 ++st.answered;
+                delivered.add(found.size());
                 self.reply->resolve_serialized(json_list(found));
                 co_return;
             }
@@ -465,10 +473,13 @@ asio::awaitable<void> message_bus::fetch_loop(message_bus* self, database_state*
             self->finish(w, answer->second);
             ++answered;
             ++st->answered;
+            delivered.add(rows.size());
         }
-        if (answered > 0)
-            log::debug("bus", st->db->name(), ": answered ", answered, " polls in ",
-                       std::chrono::duration<double, std::milli>(clock::now() - fan_out_start).count(), " ms");
+        if (answered > 0) {
+            std::chrono::duration<double> const took = clock::now() - fan_out_start;
+            fan_out_time.observe(took.count());
+            log::debug("bus", st->db->name(), ": answered ", answered, " polls in ", took.count() * 1000, " ms");
+        }
         if (!too_old.empty())
             co_await self->answer_from_table(*st, std::move(too_old));
     }
@@ -508,6 +519,7 @@ asio::awaitable<void> message_bus::answer_from_table(database_state& st, std::ve
                 mine.push_back(&row);
         if (!mine.empty()) {
             ++st.answered;
+            delivered.add(mine.size());
             finish(w, json_list(mine));
         }
     }

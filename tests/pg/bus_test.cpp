@@ -1,6 +1,7 @@
 // Odoo's bus on a real database, through the built server: Odoo's own SQL wakes parked polls,
 // one bus_bus query per wake-up for a thousand of them, no loss or duplicate when the listener
 // is killed, POS PING/PONG, bad input.
+#include "tests/support/bus_client.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/odoo_server.hpp"
 
@@ -14,25 +15,12 @@
 namespace json = boost::json;
 using lp::test::http_connection;
 using lp::test::http_request;
+using lp::test::poll_body;
+using lp::test::start_poll;
 
 namespace {
 struct fixture : lp::test::odoo_server_fixture {
     fixture() : odoo_server_fixture("lp_bus") {}
-
-    static std::string poll_body(std::string const& channels, std::int64_t last, std::string const& options = "{}")
-    {
-        return R"({"jsonrpc":"2.0","method":"call","params":{"channels":)" + channels + R"(,"last":)"
-             + std::to_string(last) + R"(,"options":)" + options + R"(},"id":1})";
-    }
-
-    /// Sends a poll on a new connection without waiting for the answer.
-    static http_connection start_poll(std::uint16_t port, std::string const& body, std::string const& cookie = "")
-    {
-        http_connection c(port, std::chrono::seconds(90));
-        c.send("POST /longpolling/poll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + cookie
-               + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
-        return c;
-    }
 
     /// A poll on POS `pos_id`'s pos_longpolling channel (the client's JSON-in-a-string form).
     http_connection start_pos_poll(std::uint16_t port, int pos_id)
@@ -59,10 +47,7 @@ struct fixture : lp::test::odoo_server_fixture {
     /// Exactly what Odoo 15 does: a row on the business database, NOTIFY on `postgres`.
     void odoo15_send(std::string const& channel, std::string const& message_json)
     {
-        auto const key = R"([")" + db.name() + R"(",")" + channel + R"("])";
-        db.exec("INSERT INTO bus_bus (channel, message, create_date, write_date) VALUES ('" + key + "', '" + message_json
-                + "', now() at time zone 'utc', now() at time zone 'utc')");
-        lp::test::pg_admin("postgres").exec("NOTIFY imbus, '[" + key + "]'");
+        lp::test::odoo15_send(db, channel, message_json);
     }
 
     /// bus_bus queries made for wake-ups: the fetch of new rows, and the rare filtered one
