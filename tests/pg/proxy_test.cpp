@@ -81,6 +81,16 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(stats.status == 200u);
         BOOST_TEST(stats.body.find(R"("databases")") != std::string::npos);
 
+        // The WebSocket paths reach the server too (which has no WebSocket route yet: its 404,
+        // not Odoo's), with the client's upgrade request passed on.
+        for (auto const* path : {"/websocket", "/socket.io/?EIO=4&transport=websocket"}) {
+            auto const upgrade = http_request(port, "GET", path, "",
+                                              "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+            BOOST_TEST(upgrade.status == 404u, path);
+            BOOST_TEST(upgrade.body.find("nothing is served at") != std::string::npos, path << ": " << upgrade.body);
+        }
+
         // A long poll: it waits in the server, behind the proxy, until Odoo's SQL sends.
         auto poll = lp::test::start_poll(port, lp::test::poll_body(R"(["proxied"])", 0));
         BOOST_REQUIRE(lp::test::wait_until_parked(server.port(), db.name(), 1));
