@@ -18,7 +18,7 @@ route_registrar const registered{metrics_route()};
 
 route_definition metrics_route()
 {
-    return make_route<mode::http>("metrics", "/metrics", false, &scrape).at_root();
+    return make_route<mode::http>("metrics", "/metrics", public_route, &scrape, route_option::at_root);
 }
 
 } // namespace lp

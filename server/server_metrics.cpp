@@ -51,12 +51,16 @@ server_metrics::server_metrics(std::function<std::size_t()> connections, std::fu
             [figures] { return figures().channels; });
         add(kind::counter, "lp_bus_fetches_total", "Shared reads of new bus_bus rows (one per wake-up round)", database,
             [figures] { return figures().fetches; });
-        add(kind::counter, "lp_bus_first_reads_total", "bus_bus reads a poll made itself", database,
+        add(kind::counter, "lp_bus_first_reads_total", "Reads of bus_bus for arriving polls (one for many)", database,
             [figures] { return figures().first_reads; });
         add(kind::counter, "lp_bus_polls_answered_total", "Polls answered with notifications", database,
             [figures] { return figures().answered; });
         add(kind::counter, "lp_bus_polls_expired_total", "Polls answered [] at their timeout", database,
             [figures] { return figures().expired; });
+        add(kind::counter, "lp_bus_polls_departed_total", "Polls whose client left before an answer", database,
+            [figures] { return figures().departed; });
+        add(kind::counter, "lp_bus_notifications_delivered_total", "Notifications (bus_bus rows) sent to polls",
+            database, [figures] { return figures().delivered; });
     }
 }
 

@@ -1,8 +1,8 @@
 // An Odoo domain (JSON) and an order spec (separated by a NUL byte), compiled to SQL against a
-// table with a column of every type class: either SQL with bound parameters or a 400.
+// table with a column of every type class: either SQL with bound parameters or bad_argument (a 400).
 #include "fuzz_input.hpp"
 #include "orm_bridge/domain.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -49,13 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         try {
             (void)lp::orm::compile_domain(domain, schema(), out);
         }
-        catch (lp::bad_request const&) {
+        catch (lp::orm::bad_argument const&) {
         }
     }
     try {
         (void)lp::orm::compile_order(order, schema());
     }
-    catch (lp::bad_request const&) {
+    catch (lp::orm::bad_argument const&) {
     }
     return 0;
 }

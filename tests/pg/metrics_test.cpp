@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(a_scrape_after_a_long_poll_counts_it_and_passes_promtool)
     BOOST_TEST(s.at("lp_bus_polls_answered_total" + database) == 1);
     BOOST_TEST(s.at("lp_bus_polls_waiting" + database) == 0);
     BOOST_TEST(s.at("lp_bus_fetches_total" + database) >= 1);
-    BOOST_TEST(s.at("lp_bus_notifications_delivered_total") == 1);
+    BOOST_TEST(s.at("lp_bus_notifications_delivered_total" + database) == 1);
+    BOOST_TEST(s.at("lp_bus_polls_departed_total" + database) == 0);
     BOOST_TEST(s.at("lp_bus_rows_read_total") >= 1);
     BOOST_TEST(s.at("lp_bus_wakeups_total{listener=\"postgres\"}") >= 1);
     BOOST_TEST(s.at("lp_listener_reconnects_total{listener=\"postgres\"}") == 0);
