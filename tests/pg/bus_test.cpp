@@ -451,15 +451,11 @@ BOOST_AUTO_TEST_CASE(stats_count_parked_polls_and_are_off_by_default)
     std::vector<http_connection> polls;
     for (int i = 0; i < 3; ++i)
         polls.push_back(start_poll(server.port(), poll_body(R"(["counted"])", 0)));
-    json::object now;
-    for (int i = 0; i < 100; ++i) {
-        now = stats();
-        // Held by the bus from the start; handlers run until each poll's first read is done.
-        if (bus(now).at("waiting").as_int64() == 3 && now.at("handlers_running").as_int64() == 0)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    // Held by the bus from the start ("arriving" until their shared first read is done).
+    wait_parked(server, 3);
+    auto const now = stats();
     BOOST_TEST(bus(now).at("waiting").as_int64() == 3);
+    BOOST_TEST(bus(now).at("arriving").as_int64() == 0);
     BOOST_TEST(bus(now).at("channels").as_int64() == 2); // "counted" and Odoo 15's broadcast
     BOOST_TEST(now.at("connections").as_int64() >= 4); // the polls and this request
     BOOST_TEST(now.at("handlers_running").as_int64() == 0); // parked polls hold no handler
