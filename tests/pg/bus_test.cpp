@@ -84,18 +84,23 @@ struct fixture : lp::test::odoo_server_fixture {
         }
     }
 
-    /// Statements run so far on this database that read `table` (pg_stat_statements).
-    std::int64_t queries_reading(std::string const& table)
+    /// pg_stat_statements counts a statement when its portal closes, which for a lease is its
+    /// ROLLBACK, done after the answer has gone out: waits until the server's cursors are idle.
+    void wait_cursors_idle()
     {
-        // A statement is counted when its portal closes, which for a lease is its ROLLBACK,
-        // done after the answer has gone out: first wait until the server's cursors are idle.
         for (int i = 0; i < 500; ++i) {
             if (db.exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                         " AND application_name LIKE 'longpolling-server:%' AND state <> 'idle'")
                 == "0")
-                break;
+                return;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+    }
+
+    /// Statements run so far on this database that read `table` (pg_stat_statements).
+    std::int64_t queries_reading(std::string const& table)
+    {
+        wait_cursors_idle();
         return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%FROM "
                                   + table + "%' AND dbid = (SELECT oid FROM pg_database"
                                             " WHERE datname = current_database())"));
@@ -105,6 +110,7 @@ struct fixture : lp::test::odoo_server_fixture {
     /// for waiters older than the recent rows (the polls' own first reads are not counted).
     std::int64_t fanout_queries()
     {
+        wait_cursors_idle();
         auto const n = db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE"
                                " query LIKE 'SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT%'"
                                " OR query LIKE 'SELECT id, channel, message FROM bus_bus WHERE channel = ANY%'");
