@@ -51,22 +51,9 @@ struct fixture : lp::test::odoo_server_fixture {
         lp::test::odoo15_send(db, channel, message_json);
     }
 
-    /// Waits until exactly `n` polls are parked on this database's bus of `server` (started with
-    /// --stats True) and no handler runs: the stats route's exact barrier, not a guessed sleep.
     void wait_parked(lp::test::server_process& server, std::int64_t n)
     {
-        auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        for (;;) {
-            auto const r = http_request(server.port(), "GET", "/openerplongpolling/stats");
-            BOOST_REQUIRE_MESSAGE(r.status == 200, "stats: status " << r.status << ": " << r.body);
-            auto const stats = json::parse(r.body);
-            auto const& bus = stats.at("databases").at(db.name()).at("bus");
-            auto const waiting = bus.at("waiting").as_int64();
-            if (waiting == n && bus.at("arriving").as_int64() == 0 && stats.at("handlers_running").as_int64() == 0)
-                return;
-            BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < until, waiting << " polls parked, not " << n);
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        lp::test::wait_parked(server.port(), db.name(), n);
     }
 
     /// pg_stat_statements counts a statement when its portal closes, which for a lease is its

@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(a_scrape_after_a_long_poll_counts_it_and_passes_promtool)
 {
     auto server = start({"--metrics", "True", "--stats", "True"});
     auto poll = lp::test::start_poll(server.port(), lp::test::poll_body(R"(["metered"])", 0));
-    BOOST_REQUIRE(lp::test::wait_until_parked(server.port(), db.name(), 1));
+    lp::test::wait_parked(server.port(), db.name(), 1);
     lp::test::odoo15_send(db, "metered", R"({"type":"t","payload":1})");
     auto const answer = poll.read_response();
     BOOST_TEST(answer.status == 200u);

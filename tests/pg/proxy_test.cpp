@@ -93,7 +93,7 @@ struct fixture : lp::test::odoo_server_fixture {
 
         // A long poll: it waits in the server, behind the proxy, until Odoo's SQL sends.
         auto poll = lp::test::start_poll(port, lp::test::poll_body(R"(["proxied"])", 0));
-        BOOST_REQUIRE(lp::test::wait_until_parked(server.port(), db.name(), 1));
+        lp::test::wait_parked(server.port(), db.name(), 1);
         lp::test::odoo15_send(db, "proxied", R"({"type":"t","payload":"through"})");
         auto const answer = poll.read_response();
         BOOST_REQUIRE_MESSAGE(answer.status == 200u, answer.status << ": " << answer.body);

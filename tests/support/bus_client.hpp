@@ -6,6 +6,7 @@
 #include "tests/support/pg_database.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -38,21 +39,23 @@ inline void odoo15_send(test_database& db, std::string const& channel, std::stri
     pg_admin("postgres").exec("NOTIFY imbus, '[" + key + "]'");
 }
 
-/// Waits (up to 5 s) until the server on `port`, started with --stats True, holds `count` polls
-/// of `database` parked, with no handler still running; false if it never does.
-inline bool wait_until_parked(std::uint16_t port, std::string const& database, std::int64_t count)
+/// Waits until exactly `n` polls of `database` are parked on the bus of the server on `port`
+/// (started with --stats True), none still arriving, and no handler runs: the stats route's
+/// exact barrier, not a guessed sleep. Fails the test after 30 s.
+inline void wait_parked(std::uint16_t port, std::string const& database, std::int64_t n)
 {
-    for (int i = 0; i < 100; ++i) {
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
         auto const r = http_request(port, "GET", "/openerplongpolling/stats");
-        if (r.status != 200)
-            return false;
+        BOOST_REQUIRE_MESSAGE(r.status == 200, "stats: status " << r.status << ": " << r.body);
         auto const stats = boost::json::parse(r.body);
-        auto const* bus = stats.at("databases").as_object().if_contains(database);
-        if (bus && bus->at("bus").at("waiting").as_int64() == count && stats.at("handlers_running").as_int64() == 0)
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        auto const& bus = stats.at("databases").at(database).at("bus");
+        auto const waiting = bus.at("waiting").as_int64();
+        if (waiting == n && bus.at("arriving").as_int64() == 0 && stats.at("handlers_running").as_int64() == 0)
+            return;
+        BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < until, waiting << " polls parked, not " << n);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return false;
 }
 
 } // namespace lp::test
