@@ -67,6 +67,7 @@ struct fixture : lp::test::odoo_server_fixture {
                 return;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        BOOST_FAIL("the server's cursors are not idle after 5 s: a query count would be too low");
     }
 
     /// Statements run so far on this database that read `table` (pg_stat_statements).
