@@ -1,7 +1,7 @@
 #include "orm_bridge/cursor_pool.hpp"
 
 #include "orm_bridge/log.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -16,10 +16,11 @@ struct fixture {
     asio::io_context io;
     lp::orm::database_set databases{io.get_executor(), {db.name()}, db.settings(2)};
 
+    /// As the superuser: these tests are about the read API, access_rules_test about rights.
     lp::orm::model model(std::string name, json::object context = {})
     {
         return lp::orm::model(*databases.find(db.name()), std::move(name), std::chrono::steady_clock::now() + 10s,
-                              std::move(context));
+                              std::move(context), lp::orm::caller::superuser());
     }
 
     std::string json_of(asio::awaitable<json::array> work) { return json::serialize(lp::test::run(io, std::move(work))); }
