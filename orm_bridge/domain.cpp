@@ -520,15 +520,12 @@ condition compile_hierarchy(leaf_term const& leaf, table_schema const& schema, s
                             sql_fragment& out, domain_scope const& scope)
 {
     auto const& c = *leaf.column;
-    table_schema const* tree = &schema;
-    if (c.name != "id") {
-        if (!c.many2one_table)
-            domain_error("operator " + quoted(leaf.op_text) + " needs a many2one field or 'id', not " + quoted(c.name));
-        tree = &related_schema(*c.many2one_table, scope);
-    }
+    if (c.name != "id" && !c.many2one_table)
+        domain_error("operator " + quoted(leaf.op_text) + " needs a many2one field or 'id', not " + quoted(c.name));
     auto const ids = id_array_param(leaf, out);
     if (!ids)
         return {"FALSE"};
+    table_schema const* tree = c.name == "id" ? &schema : &related_schema(*c.many2one_table, scope);
     auto const t = quote_identifier(tree->table);
     bool const children = leaf.code == op_code::child_of;
     std::string select;

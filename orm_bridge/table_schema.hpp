@@ -31,7 +31,7 @@ struct table_schema {
     std::string model;                 ///< "res.users"
     std::string table;                 ///< "res_users"
     std::vector<column_info> columns;  ///< in the table's column order
-    std::vector<x2many_info> x2many;   ///< many2many fields known from ir_model_fields
+    std::vector<x2many_info> x2many{}; ///< many2many fields known from ir_model_fields
 
     x2many_info const* find_x2many(std::string_view field) const
     {
