@@ -72,6 +72,27 @@ json::array id_list(std::vector<std::int64_t> const& ids)
     return out;
 }
 
+/// The ids of a child_of operand (an id or a list of ids; false and null skipped), or nullopt
+/// when it holds anything else.
+std::optional<std::string> operand_ids(json::value const& operand)
+{
+    std::string ids;
+    auto take = [&](json::value const& v) {
+        if (v.is_int64())
+            ids += (ids.empty() ? "" : ",") + std::to_string(v.get_int64());
+        return v.is_int64() || v.is_bool() || v.is_null();
+    };
+    if (auto const* list = operand.if_array()) {
+        for (auto const& v : *list)
+            if (!take(v))
+                return std::nullopt;
+    }
+    else if (!take(operand)) {
+        return std::nullopt;
+    }
+    return "{" + ids + "}";
+}
+
 } // namespace
 
 /// ir.model.access for reads, per model.
@@ -385,7 +406,8 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
                             joined += (joined.empty() ? "" : ".") + name;
                         values[joined] = std::move(value);
                     }
-                    evaluated.domain = rule.parsed->evaluate(values, company_ids, company_id);
+                    evaluated.domain = co_await with_parent_paths(rule.parsed->evaluate(values, company_ids, company_id),
+                                                                  schema, db, c);
                 }
                 catch (rule_expression_error const& e) {
                     report_unusable(evaluated, e.what());
@@ -395,6 +417,49 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
         }
     }
     user_data->rules[key] = out;
+    co_return out;
+}
+
+asio::awaitable<json::value> access_rules::with_parent_paths(json::value domain, table_schema const& schema, database& db,
+                                                             cursor& c)
+{
+    auto const* terms = domain.if_array();
+    if (!terms)
+        co_return domain;
+    json::array out;
+    for (auto const& term : *terms) {
+        auto const* leaf = term.if_array();
+        auto const* field = leaf && leaf->size() == 3 ? (*leaf)[0].if_string() : nullptr;
+        auto const* op = field ? (*leaf)[1].if_string() : nullptr;
+        auto const ids = op && *op == "child_of" ? operand_ids((*leaf)[2]) : std::nullopt;
+        std::optional<std::string> target;
+        if (ids && *field == "id")
+            target = schema.table;
+        else if (auto const* column = ids ? schema.find(*field) : nullptr)
+            target = column->many2one_table;
+        else if (auto const* link = ids ? schema.find_x2many(*field) : nullptr)
+            target = link->target_table;
+        table_schema const* tree = nullptr;
+        if (target)
+            tree = (co_await db.schema(model_of(*target), c)).get();
+        if (!tree || !tree->find("parent_path")) {
+            out.push_back(term);
+            continue;
+        }
+        // Odoo's own child_of on a parent_store model: one prefix per record, which an index on
+        // parent_path serves, instead of a join on computed patterns.
+        pg::parameters params{*ids};
+        auto paths = co_await c.query("SELECT parent_path FROM " + quote_identifier(tree->table)
+                                          + " WHERE id = ANY($1::int8[]) AND parent_path IS NOT NULL ORDER BY id",
+                                      std::move(params));
+        json::string const path_field(*field == "id" ? std::string("parent_path") : std::string(*field) + ".parent_path");
+        if (paths.rows() == 0)
+            out.push_back(json::array{0, "=", 1});
+        for (int row = 1; row < paths.rows(); ++row)
+            out.push_back("|");
+        for (int row = 0; row < paths.rows(); ++row)
+            out.push_back(json::array{path_field, "=like", std::string(paths.value(row, 0)) + "%"});
+    }
     co_return out;
 }
 

@@ -55,6 +55,10 @@ public:
 private:
     boost::asio::awaitable<void> refresh(cursor& c);
     boost::asio::awaitable<std::shared_ptr<user_info>> user(std::shared_ptr<snapshot> const& snap, std::int64_t uid, cursor& c);
+    /// `domain` with each child_of on a model that stores parent_path turned into parent_path
+    /// prefixes, as Odoo does (other leaves untouched).
+    boost::asio::awaitable<boost::json::value> with_parent_paths(boost::json::value domain, table_schema const& schema,
+                                                                 database& db, cursor& c);
     boost::asio::awaitable<boost::json::value> user_value(user_info& user, std::vector<std::string> const& path,
                                                           database& db, cursor& c);
 

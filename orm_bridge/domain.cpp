@@ -530,9 +530,10 @@ condition compile_hierarchy(leaf_term const& leaf, table_schema const& schema, s
     bool const children = leaf.code == op_code::child_of;
     std::string select;
     if (tree->find("parent_path")) {
+        // The prefixes are computed once (an InitPlan), not joined row by row.
         if (children)
-            select = "SELECT \"lp_h\".\"id\" FROM " + t + " \"lp_h\" JOIN " + t + " \"lp_r\" ON \"lp_h\".\"parent_path\" LIKE "
-                     "\"lp_r\".\"parent_path\" || '%' WHERE \"lp_r\".\"id\" = ANY(" + *ids + ")";
+            select = "SELECT \"lp_h\".\"id\" FROM " + t + " \"lp_h\" WHERE \"lp_h\".\"parent_path\" LIKE ANY (ARRAY("
+                     "SELECT \"lp_r\".\"parent_path\" || '%' FROM " + t + " \"lp_r\" WHERE \"lp_r\".\"id\" = ANY(" + *ids + ")))";
         else
             select = "SELECT \"lp_a\".\"id\"::int8 FROM " + t + " \"lp_h\", unnest(string_to_array(rtrim(\"lp_h\".\"parent_path\", "
                      "'/'), '/')) AS \"lp_a\"(\"id\") WHERE \"lp_h\".\"id\" = ANY(" + *ids + ")";
