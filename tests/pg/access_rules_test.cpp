@@ -4,6 +4,8 @@
 // followers, multi-company.
 #include "orm_bridge/model.hpp"
 #include "orm_bridge/errors.hpp"
+#include "routes/request.hpp"
+#include "routes/services.hpp"
 #include "tests/support/pg_database.hpp"
 
 #include <boost/json.hpp>
@@ -194,6 +196,26 @@ BOOST_AUTO_TEST_CASE(public_user_superuser_and_sudo)
     BOOST_TEST(json::serialize(lp::test::run(io, as_portal.sudo().search(json::array{}))) == "[1,2,3,4,5,6,8]");
     BOOST_TEST(!as_portal.who().is_superuser());
     BOOST_TEST(as_portal.sudo().who().is_superuser());
+}
+
+BOOST_AUTO_TEST_CASE(a_request_asks_as_its_session_user_or_the_public_user)
+{
+    lp::services services;
+    services.databases = &databases;
+    // A public route without a session: Odoo's public user, on the only database served.
+    lp::request anonymous("GET", "/x", {}, std::nullopt, 10s);
+    anonymous.attach_services(&services);
+    BOOST_TEST(json::serialize(lp::test::run(io, anonymous.model("res.partner").search(json::array{}))) == "[7]");
+    // A session: its user, in the companies of the cids cookie.
+    lp::request logged_in("GET", "/x", {}, std::string("sid"), 10s);
+    logged_in.attach_services(&services);
+    logged_in.attach_session({"sid", db.name(), 7, "manny", {}});
+    logged_in.attach_companies(lp::parse_company_ids("2"));
+    BOOST_TEST(json::serialize(lp::test::run(io, logged_in.model("sale.order").search(json::array{}))) == "[4]");
+    BOOST_TEST(lp::parse_company_ids("1-2") == (std::vector<std::int64_t>{1, 2}));
+    BOOST_TEST(lp::parse_company_ids("3,1") == (std::vector<std::int64_t>{3, 1}));
+    BOOST_CHECK_THROW(lp::parse_company_ids("1,,2"), lp::bad_request);
+    BOOST_CHECK_THROW(lp::parse_company_ids("-1"), lp::bad_request);
 }
 
 BOOST_AUTO_TEST_CASE(a_change_counts_once_odoo_signals_it)
