@@ -412,6 +412,9 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
                 catch (rule_expression_error const& e) {
                     report_unusable(evaluated, e.what());
                 }
+                catch (bad_request const& e) { // a `user.` path through a table that does not exist
+                    report_unusable(evaluated, e.what());
+                }
             }
             (global ? out->global : out->group).push_back(std::move(evaluated));
         }
@@ -440,8 +443,13 @@ asio::awaitable<json::value> access_rules::with_parent_paths(json::value domain,
         else if (auto const* link = ids ? schema.find_x2many(*field) : nullptr)
             target = link->target_table;
         table_schema const* tree = nullptr;
-        if (target)
-            tree = (co_await db.schema(model_of(*target), c)).get();
+        try {
+            if (target)
+                tree = (co_await db.schema(model_of(*target), c)).get();
+        }
+        catch (bad_request const&) {
+            // No such table: the leaf stays, and compiling it says why the rule is unusable.
+        }
         if (!tree || !tree->find("parent_path")) {
             out.push_back(term);
             continue;
