@@ -11,7 +11,12 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
 #include <thread>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -94,6 +99,27 @@ struct fixture {
         for (auto const& row : rows)
             out += (out.empty() ? "" : ", ") + std::string(row.at("name").as_string());
         return out;
+    }
+
+    /// What the server logs to stderr while `work` runs.
+    template <class Work>
+    std::string logged_during(Work work)
+    {
+        char path[] = "/tmp/lp-access-log.XXXXXX";
+        int const file = mkstemp(path);
+        std::fflush(stderr);
+        int const saved = dup(2);
+        dup2(file, 2);
+        work();
+        std::fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        close(file);
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        unlink(path);
+        return text.str();
     }
 
     /// Odoo moving its cache signal, and the time it takes us to see it.
@@ -241,7 +267,15 @@ BOOST_AUTO_TEST_CASE(a_rule_nobody_understands_denies)
     db.exec("INSERT INTO ir_rule (id, name, model_id, domain_force, perm_read, \"global\") VALUES (30, 'today only', 20,"
             " '[(''create_date'', ''>='', time.strftime(''%Y-%m-%d''))]', true, true); SELECT nextval('base_cache_signaling')");
     signal_and_wait();
-    BOOST_TEST(ids("sale.order", caller::user(7)) == "[]");
+    // Logged once, with its id and text, however often it denies, and for every user.
+    auto const log = logged_during([&] {
+        BOOST_TEST(ids("sale.order", caller::user(7)) == "[]");
+        BOOST_TEST(ids("sale.order", caller::user(6)) == "[]");
+        BOOST_TEST(ids("sale.order", caller::user(7), R"([["id", ">", 1]])") == "[]");
+    });
+    BOOST_TEST(log.find("ir.rule 30 is not understood, so it grants nothing") != std::string::npos);
+    BOOST_TEST(log.find("time.strftime('%Y-%m-%d')") != std::string::npos);
+    BOOST_TEST(log.find("ir.rule 30", log.find("ir.rule 30") + 1) == std::string::npos);
     // A group rule nobody understands grants nothing either, but leaves the other group rules.
     db.exec("UPDATE ir_rule SET domain_force = '[(''user_id'', ''='', user.employee_ids.id)]' WHERE id = 30;"
             "INSERT INTO rule_group_rel VALUES (30, 20)");
