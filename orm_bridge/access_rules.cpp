@@ -214,7 +214,7 @@ asio::awaitable<std::shared_ptr<access_rules::user_info>> access_rules::user(std
     std::string const user_sql = "SELECT COALESCE(company_id, 0) FROM res_users WHERE id = $1::int4";
     auto row = co_await c.query(user_sql, id);
     if (row.rows() == 0)
-        throw access_error("user " + std::to_string(uid) + " does not exist");
+        throw access_denied("user " + std::to_string(uid) + " does not exist");
     info->company_id = to_int(row.value(0, 0));
     std::string const groups_sql = "SELECT gid FROM res_groups_users_rel WHERE uid = $1::int4";
     auto groups = co_await c.query(groups_sql, id);
@@ -339,12 +339,12 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
     co_await refresh(c);
     auto const snap = current_; // kept alive even if a refresh replaces it meanwhile
     if (!snap->odoo)
-        throw access_error("database '" + database_name_ + "' has no Odoo access rights (ir_model_access, ir_rule): only "
+        throw access_denied("database '" + database_name_ + "' has no Odoo access rights (ir_model_access, ir_rule): only "
                            "sudo() may read " + schema.model);
     std::int64_t uid = who.uid;
     if (who.who == caller::kind::public_user) {
         if (!snap->public_uid)
-            throw access_error("database '" + database_name_ + "' has no public user (base.public_user)");
+            throw access_denied("database '" + database_name_ + "' has no public user (base.public_user)");
         uid = *snap->public_uid;
         if (uid == superuser_id)
             co_return nullptr;
@@ -359,7 +359,7 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
             allowed = allowed || user_data->groups.contains(g);
     if (!allowed) {
         auto const description = access != snap->models.end() ? access->second.description : schema.model;
-        throw access_error("You are not allowed to access '" + description + "' (" + schema.model
+        throw access_denied("You are not allowed to access '" + description + "' (" + schema.model
                            + ") records.\n\nThis operation is allowed for the following groups:\n\t- none of yours"
                              "\n\nContact your administrator to request access if necessary.");
     }
@@ -370,7 +370,7 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
     if (who.companies && !who.companies->empty()) {
         for (auto id : *who.companies)
             if (std::find(user_data->company_ids.begin(), user_data->company_ids.end(), id) == user_data->company_ids.end())
-                throw access_error("Access to unauthorized or invalid companies.");
+                throw access_denied("Access to unauthorized or invalid companies.");
         companies = *who.companies;
         company = companies.front();
     }
@@ -412,7 +412,7 @@ asio::awaitable<std::shared_ptr<applicable_rules const>> access_rules::read_rule
                 catch (rule_expression_error const& e) {
                     report_unusable(evaluated, e.what());
                 }
-                catch (bad_request const& e) { // a `user.` path through a table that does not exist
+                catch (bad_argument const& e) { // a `user.` path through a table that does not exist
                     report_unusable(evaluated, e.what());
                 }
             }
@@ -447,7 +447,7 @@ asio::awaitable<json::value> access_rules::with_parent_paths(json::value domain,
             if (target)
                 tree = (co_await db.schema(model_of(*target), c)).get();
         }
-        catch (bad_request const&) {
+        catch (bad_argument const&) {
             // No such table: the leaf stays, and compiling it says why the rule is unusable.
         }
         if (!tree || !tree->find("parent_path")) {

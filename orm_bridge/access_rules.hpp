@@ -36,7 +36,7 @@ public:
     static constexpr clock::duration signaling_check_interval = std::chrono::seconds(1);
 
     /// The read rules of `who` on `schema`'s model, nullptr for the superuser (no restriction).
-    /// Errors: lp::access_error (403) when ir.model.access does not let `who` read the model, when
+    /// Errors: access_denied (Odoo's AccessError, 403 at the edge) when ir.model.access does not let `who` read the model, when
     /// the public user or the user does not exist, or when `who.companies` names a company the user
     /// may not use; pg::error from PostgreSQL.
     boost::asio::awaitable<std::shared_ptr<applicable_rules const>> read_rules(caller const& who, table_schema const& schema,

@@ -34,12 +34,12 @@ constexpr std::size_t max_path_segments = 6;
 
 [[noreturn]] void domain_error(std::string const& what)
 {
-    throw lp::bad_request("domain: " + what);
+    throw bad_argument("domain: " + what);
 }
 
 [[noreturn]] void order_error(std::string const& what)
 {
-    throw lp::bad_request("order: " + what);
+    throw bad_argument("order: " + what);
 }
 
 /// Client text for an error message: single-quoted and cut to 64 bytes on a UTF-8 boundary, so a
@@ -795,7 +795,7 @@ std::string compile_domain(json::value const& domain, table_schema const& schema
 std::string compile_order(std::string_view order, table_schema const& schema)
 {
     if (trimmed(order).empty())
-        return "";
+        return schema.find("id") ? quote_identifier(schema.table) + ".\"id\" ASC" : std::string("TRUE");
     std::size_t items = 1;
     for (char c : order)
         items += c == ',';

@@ -1,72 +1,28 @@
-// The errors a handler (or the framework) raises, each with the HTTP status it maps to.
-// Anything else a handler throws becomes a 500 and is logged. They live in orm_bridge/, which
-// raises most of them, so that includes point down only (routes/errors.hpp forwards here).
+// The database layer's own errors. It knows nothing of HTTP: routes/error_reply.cpp maps
+// them to a status at the edge (bad_argument -> 400, access_denied -> 403, unavailable -> 503).
 #pragma once
 
-#include <chrono>
 #include <stdexcept>
 #include <string>
 
-namespace lp {
+namespace lp::orm {
 
-/// Base of the errors that carry their own HTTP status and an Odoo-style exception name
-/// (shown to JSON-RPC clients as error.data.name).
-class http_error : public std::runtime_error {
-public:
-    http_error(unsigned status, std::string name, std::string const& message)
-        : std::runtime_error(message), status_(status), name_(std::move(name)) {}
-
-    unsigned status() const noexcept { return status_; }
-    std::string const& name() const noexcept { return name_; }
-
-private:
-    unsigned status_;
-    std::string name_;
+/// The caller asked for something that cannot be: an unknown model or field, a malformed
+/// domain, order or id list. Nothing was sent to PostgreSQL.
+struct bad_argument : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
-/// 400: the request's parameters, JSON or domain are wrong; the message says what.
-struct bad_request : http_error {
-    explicit bad_request(std::string const& message)
-        : http_error(400, "werkzeug.exceptions.BadRequest", message) {}
+/// Odoo's AccessError: access rights (ir.model.access) or record rules (ir.rule) deny the caller
+/// the model or the records asked for; the message says which, in Odoo's words.
+struct access_denied : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
-/// 401: the route needs a logged-in Odoo session and the request has none that is valid
-/// (the seed's AuthenticationError).
-struct authentication_error : http_error {
-    explicit authentication_error(std::string const& message = "Session expired or not logged in")
-        : http_error(401, "odoo.http.SessionExpiredException", message) {}
+/// No cursor can be had now: the queue is full, none freed up in time, PostgreSQL cannot be
+/// reached, or the server is shutting down. Worth retrying later.
+struct unavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
-/// 403: Odoo's access rights (ir.model.access) or record rules (ir.rule) deny the user the
-/// model or the records asked for; the message says which, in Odoo's words.
-struct access_error : http_error {
-    explicit access_error(std::string const& message)
-        : http_error(403, "odoo.exceptions.AccessError", message) {}
-};
-
-/// 404: nothing is served at this path.
-struct not_found : http_error {
-    explicit not_found(std::string const& message)
-        : http_error(404, "werkzeug.exceptions.NotFound", message) {}
-};
-
-/// 408: the handler did not answer before its deadline (longpolling_timeout).
-struct request_timeout : http_error {
-    explicit request_timeout(std::string const& message)
-        : http_error(408, "werkzeug.exceptions.RequestTimeout", message) {}
-};
-
-/// 503: the server is overloaded or a dependency (PostgreSQL) is unavailable; retry later.
-class service_unavailable : public http_error {
-public:
-    explicit service_unavailable(std::string const& message,
-                                 std::chrono::seconds retry_after = std::chrono::seconds(1))
-        : http_error(503, "werkzeug.exceptions.ServiceUnavailable", message), retry_after_(retry_after) {}
-
-    std::chrono::seconds retry_after() const noexcept { return retry_after_; }
-
-private:
-    std::chrono::seconds retry_after_;
-};
-
-} // namespace lp
+} // namespace lp::orm

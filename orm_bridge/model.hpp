@@ -27,9 +27,10 @@ namespace lp::orm {
 /// model, and their ir.rule record rules are added to every search and read (orm_bridge/
 /// access_rules.hpp); sudo() lifts both.
 ///
-/// Errors: lp::access_error (403) when access rights or record rules deny the read;
-/// lp::bad_request (400) for an unknown model or field, a malformed domain, ids or
-/// order; lp::service_unavailable (503) when no cursor can be had; pg::error when PostgreSQL
+/// Errors: lp::orm::access_denied (Odoo's AccessError, a 403 at the edge) when access rights or
+/// record rules deny the read; lp::orm::bad_argument (a 400 at the edge) for an unknown model or
+/// field, a malformed domain, ids or order; lp::orm::unavailable (503) when no cursor can be
+/// had; pg::error when PostgreSQL
 /// fails (mapped to 4xx/5xx by the framework).
 /// Lifetime: refers to its database, which lives as long as the server.
 class model {
@@ -47,7 +48,7 @@ public:
 
     /// The records with these ids (an integer or an array of integers), in that order; `fields`
     /// is an array of field names, empty for all columns. An id the caller's record rules hide
-    /// is an access_error, as in Odoo.
+    /// is an access_denied, as in Odoo.
     boost::asio::awaitable<boost::json::array> read(boost::json::value ids,
                                                     boost::json::value fields = boost::json::array());
 
@@ -70,7 +71,7 @@ private:
     /// The WHERE condition for the caller: their record rules on this model, AND `domain` (with
     /// Odoo's implicit active filter) when given. Loads what compiling finds missing (related
     /// schemas, rules of models a field path searches) and compiles again.
-    /// Errors: access_error when the caller may not read this model or one a path goes through.
+    /// Errors: access_denied when the caller may not read this model or one a path goes through.
     boost::asio::awaitable<std::string> restricted(boost::json::value const* domain, table_schema const& schema,
                                                    cursor& c, sql_fragment& out);
 

@@ -16,7 +16,7 @@ std::string rule_condition(evaluated_rule const& rule, table_schema const& schem
     try {
         return "(" + compile_domain(*rule.domain, schema, out, scope) + ")";
     }
-    catch (bad_request const& e) {
+    catch (bad_argument const& e) {
         unusable(rule, e.what());
         return "FALSE";
     }

@@ -86,7 +86,7 @@ struct fixture {
         try {
             return json::serialize(lp::test::run(io, model(std::move(name), std::move(who)).search(json::parse(domain))));
         }
-        catch (lp::access_error const& e) {
+        catch (lp::orm::access_denied const& e) {
             return std::string("AccessError: ") + e.what();
         }
     }
@@ -202,12 +202,12 @@ BOOST_AUTO_TEST_CASE(read_of_a_hidden_record_is_an_access_error)
     auto rows = lp::test::run(io, model("sale.order", caller::user(6)).read(json::array{5, 1}, fields));
     BOOST_TEST(json::serialize(rows) == R"([{"id":5,"name":"S00005"},{"id":1,"name":"S00001"}])");
     BOOST_CHECK_EXCEPTION(lp::test::run(io, model("sale.order", caller::user(6)).read(json::array{1, 3}, fields)),
-                          lp::access_error, [](lp::access_error const& e) {
-                              return std::string(e.what()).starts_with("Due to security restrictions") && e.status() == 403u;
+                          lp::orm::access_denied, [](lp::orm::access_denied const& e) {
+                              return std::string(e.what()).starts_with("Due to security restrictions");
                           });
     // A record that does not exist stays a plain error.
     BOOST_CHECK_EXCEPTION(lp::test::run(io, model("sale.order", caller::user(6)).read(json::array{99}, fields)),
-                          lp::bad_request, [](auto const& e) { return std::string(e.what()) == "sale.order.read: record 99 does not exist"; });
+                          lp::orm::bad_argument, [](auto const& e) { return std::string(e.what()) == "sale.order.read: record 99 does not exist"; });
 }
 
 BOOST_AUTO_TEST_CASE(public_user_superuser_and_sudo)
