@@ -43,8 +43,8 @@ bus_waiter* bus_core::arrive(std::vector<std::string> keys, std::int64_t last, b
     unchecked_.insert(&w);
     if (read_out_)
         refresh_ = true; // the read out now may have started before that row
-    else
-        arm(gather);
+    else if (!tick_armed_)
+        arm(gather); // never re-arm: re-polls would push the tick (and a retry's back-off) away forever
     return &w;
 }
 
