@@ -201,8 +201,12 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     for (auto& [name, value] : matched->variables)
         params[name] = std::move(value);
 
-    return route_call{&route, request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
-                      shape};
+    route_call call{&route, request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
+                    shape};
+    // Odoo 13+'s company switcher: the companies record rules see (orm_bridge/caller.hpp).
+    if (auto cids = find_cookie(in.cookie, "cids"))
+        call.req.attach_companies(parse_company_ids(*cids));
+    return call;
 
 }
 

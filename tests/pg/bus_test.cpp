@@ -420,10 +420,11 @@ BOOST_AUTO_TEST_CASE(the_users_partner_channel_comes_from_the_server)
     BOOST_TEST(db.exec("SELECT count(*) FROM bus_presence WHERE user_id = 2 AND last_poll > now() at time zone 'utc' - interval '1 minute'")
                == "1");
     auto status = http_request(server.port(), "POST", "/longpolling/im_status",
-                               R"({"jsonrpc":"2.0","method":"call","params":{"partner_ids":[2,4]},"id":3})",
+                               R"({"jsonrpc":"2.0","method":"call","params":{"partner_ids":[2,4,5]},"id":3})",
                                cookie + "Content-Type: application/json\r\n");
+    // 4 is the portal user's partner (never polled), 5 a partner without a user.
     BOOST_TEST(json::serialize(json::parse(status.body).at("result"))
-               == R"([{"id":2,"im_status":"online"},{"id":4,"im_status":"im_partner"}])");
+               == R"([{"id":2,"im_status":"online"},{"id":4,"im_status":"offline"},{"id":5,"im_status":"im_partner"}])");
 }
 
 BOOST_AUTO_TEST_CASE(stats_count_parked_polls_and_are_off_by_default)
