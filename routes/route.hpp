@@ -61,10 +61,12 @@ struct route_definition {
     bool prefixed = true;   ///< served under longpolling_path (Odoo's own paths are not)
     bool cors = false;      ///< any origin may call it (Odoo's cors="*"), preflight included
     std::optional<boost::json::value> timeout_result; ///< json result at the deadline or shutdown, instead of 408
+    std::string_view route_set;                       ///< its set: "examples" are off unless enabled
 
     /// At the path as written, whatever longpolling_path is (Odoo's /longpolling/poll...).
     route_definition at_root() const { auto copy = *this; copy.prefixed = false; return copy; }
     route_definition with_cors() const { auto copy = *this; copy.cors = true; return copy; }
+    route_definition in_set(std::string_view set) const { auto copy = *this; copy.route_set = set; return copy; }
     /// What a json route answers when it runs out of time (the bus: [], as Odoo's poll does).
     route_definition answering_at_timeout(boost::json::value result) const
     {
@@ -82,7 +84,7 @@ template <mode M>
 route_definition make_route(std::string_view handler_name, route_path path, bool must_be_authenticated,
                             boost::asio::awaitable<handler_result_t<M>> (*handler)(request&))
 {
-    return route_definition{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt};
+    return route_definition{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt, {}};
 }
 
 /// Registers a route while the program starts (what the macros below create, one per route).
@@ -101,6 +103,12 @@ boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration durat
 
 } // namespace lp
 
+/// The route set of the macros' routes: a compile definition of their library ("examples",
+/// routes/CMakeLists.txt). Expanded in the macros only, so that no inline code differs between files.
+#ifndef LP_ROUTE_SET
+#define LP_ROUTE_SET ""
+#endif
+
 #define LP_ROUTE_CONCAT_INNER(a, b) a##b
 #define LP_ROUTE_CONCAT(a, b) LP_ROUTE_CONCAT_INNER(a, b)
 
@@ -116,4 +124,5 @@ boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration durat
     static ::lp::route_registrar const LP_ROUTE_CONCAT(lp_route_registrar_, __LINE__)            \
     {                                                                                            \
         ::lp::make_route<route_mode>(#name, ::lp::route_path{path}, authenticated, &name)          \
+            .in_set(LP_ROUTE_SET)                                                                \
     }

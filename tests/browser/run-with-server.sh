@@ -40,7 +40,7 @@ pg_flags=(--db-host "$LP_TEST_PGHOST" --db-port "$LP_TEST_PGPORT" --db-user "$LP
 
 failures=0
 for version in 15 14; do
-  "$server_bin" -i 127.0.0.1 -p 0 -d "$db" "${pg_flags[@]}" --odoo-version "$version" --bus-allow-send True \
+  "$server_bin" -i 127.0.0.1 -p 0 -d "$db" "${pg_flags[@]}" --odoo-version "$version" --bus-allow-send True --examples True \
     >"$log" 2>&1 &
   server_pid=$!
   port=""

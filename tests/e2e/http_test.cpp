@@ -26,7 +26,7 @@ std::string error_message(std::string const& body)
 struct shared_server {
     static server_process& get()
     {
-        static server_process server({"--body-limit", "4096", "--longpolling-timeout", "1"});
+        static server_process server({"--examples", "True", "--body-limit", "4096", "--longpolling-timeout", "1"});
         return server;
     }
 };
@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(silent_or_slow_clients_are_disconnected)
 
 BOOST_AUTO_TEST_CASE(longpolling_path_from_the_command_line)
 {
-    server_process server({"--longpolling-path", "/otherpath"});
+    server_process server({"--examples", "True", "--longpolling-path", "/otherpath"});
     BOOST_TEST(http_request(server.port(), "GET", "/otherpath/hello").status == 200u);
     BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/hello").status == 404u);
     BOOST_TEST(server.log().find("Add the rule: 'hello:/otherpath/hello'") != std::string::npos);
