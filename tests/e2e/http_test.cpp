@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection)
 
 BOOST_AUTO_TEST_CASE(silent_or_slow_clients_are_disconnected)
 {
-    server_process server({"--header-timeout", "1"});
+    server_process server({"--examples", "True", "--header-timeout", "1"});
     http_connection silent(server.port(), std::chrono::seconds(10));
     http_connection half(server.port(), std::chrono::seconds(10));
     half.send("GET /openerplongpolling/mainroute HTTP/1.1\r\nHost: x\r\n");
