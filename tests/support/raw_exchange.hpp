@@ -18,6 +18,14 @@
 
 namespace lp::test {
 
+/// Built with AddressSanitizer (CI's second pass): memory figures (shadow memory, quarantine)
+/// and CPU times mean nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+
 struct raw_result {
     std::string received; ///< every byte the server sent
     bool closed = false;  ///< the server closed the connection (EOF or reset) within the timeout
