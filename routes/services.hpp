@@ -26,7 +26,7 @@ struct services {
     std::size_t bus_max_channel_bytes = 1024; ///< bytes of one channel name
     rate_limiter* writes_per_address = nullptr; ///< /longpolling/send, /pos_longpolling/update; null: no limit
     rate_limiter* writes_per_pos = nullptr;     ///< /pos_longpolling/update per POS; null: no limit
-    rate_limiter* presence_per_address = nullptr; ///< bus_presence writes of polls; beyond, skipped
+    rate_limiter* presence_per_user = nullptr;  ///< bus_presence writes of polls; beyond, skipped
     std::function<std::size_t()> open_connections; ///< the transport's count, for the stats route
     std::function<std::size_t()> running_handlers; ///< the dispatcher's count, for the stats route
 };

@@ -122,10 +122,10 @@ int serve(lp::server_config const& config)
     shared.bus_max_channels = config.bus_max_channels;
     shared.bus_max_channel_bytes = config.bus_max_channel_bytes;
     lp::rate_limiter writes_per_address(config.write_rate_per_ip);
-    lp::rate_limiter presence_per_address(config.write_rate_per_ip);
+    lp::rate_limiter presence_per_user(config.write_rate_per_ip);
     lp::rate_limiter writes_per_pos(config.write_rate_per_pos);
     shared.writes_per_address = &writes_per_address;
-    shared.presence_per_address = &presence_per_address;
+    shared.presence_per_user = &presence_per_user;
     shared.writes_per_pos = &writes_per_pos;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,

@@ -118,12 +118,13 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route)
     auto& db = request.database();
     int const version = bus.settings().odoo_version;
 
-    // Presence is written at most write_rate_per_ip times a minute per address; beyond, the
-    // poll goes on without it (bus_presence keeps the last write's time, which is enough).
-    auto* presence_limit = request.services().presence_per_address;
+    // Presence is written at most write_rate_per_ip times a minute per user (an office behind
+    // one address holds many users); beyond, the poll goes on without it.
+    auto* presence_limit = request.services().presence_per_user;
     if (request.authenticated())
         if (auto const inactivity_ms = inactivity_option(options);
-            inactivity_ms && !(presence_limit && presence_limit->take(request.client_address()))) {
+            inactivity_ms
+            && !(presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid())))) {
             auto executor = co_await asio::this_coro::executor;
             asio::co_spawn(executor, update_presence(&db, request.uid(), *inactivity_ms), asio::detached);
         }

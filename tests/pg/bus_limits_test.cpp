@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <thread>
 
 namespace json = boost::json;
 using lp::test::http_connection;
@@ -138,6 +139,24 @@ BOOST_AUTO_TEST_CASE(odd_bus_inactivity_values_are_clamped_not_500)
     }
     BOOST_TEST(server.log().find("ERROR") == std::string::npos, server.log());
     BOOST_TEST(db.exec("SELECT count(*) FROM bus_presence WHERE user_id = 2") == "1");
+}
+
+BOOST_AUTO_TEST_CASE(presence_writes_are_limited_per_user)
+{
+    auto server = start({"--bus-timeout", "1", "--write-rate-per-ip", "2"});
+    auto const cookie = "Cookie: session_id=" + admin_session() + "\r\n";
+    auto const body = poll_body("[]", R"({"bus_inactivity":0})");
+    auto const last_poll_year = [&] {
+        return db.exec("SELECT COALESCE(extract(year FROM max(last_poll))::int, 0) FROM bus_presence WHERE user_id = 2");
+    };
+    for (int i = 0; i < 2; ++i)
+        BOOST_TEST(poll(server.port(), body, cookie).status == 200u);
+    BOOST_TEST(last_poll_year() != "2000");
+    db.exec("UPDATE bus_presence SET last_poll = '2000-01-01' WHERE user_id = 2");
+    // The third poll within the minute is served, without a presence write.
+    BOOST_TEST(poll(server.port(), body, cookie).status == 200u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BOOST_TEST(last_poll_year() == "2000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
