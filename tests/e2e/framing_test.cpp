@@ -65,6 +65,9 @@ BOOST_AUTO_TEST_CASE(ambiguous_lengths_get_400_and_the_connection_closed)
         {"Content-Length: +2\r\n", "{}", 400},
         {"Content-Length: 0x2\r\n", "{}", 400},
         {"Content-Length: 99999999999999999999\r\n", "{}", 400},
+        {"Transfer-Encoding : chunked\r\n", "0\r\n\r\n", 400}, // white space before the colon
+        {"Content-Length : 2\r\n", "{}", 400},
+        {"Transfer-Encoding: chunked\r\n", "2\r\n{}\r\n0\r\nContent-Length: 50\r\n\r\n", 400}, // framing in a trailer
     };
     for (auto const& c : cases) {
         auto const r = raw_exchange(port, post_health(c.headers, c.body) + next);
