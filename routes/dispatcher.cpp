@@ -189,6 +189,7 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     if (route.route_mode == mode::json) {
         if (json_rpc) {
             shape.rpc_id = std::move(call.id);
+            shape.rpc_call_read = true;
             if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
                 session_id = std::string(sid->get_string());
         }
