@@ -35,7 +35,7 @@ error_reply describe_error(std::exception_ptr error) noexcept
     try {
         std::rethrow_exception(error);
     }
-    catch (service_unavailable const& e) {
+    catch (retryable_error const& e) {
         return {e.status(), e.name(), e.what(), e.retry_after()};
     }
     catch (http_error const& e) {

@@ -96,6 +96,10 @@ public:
     std::shared_ptr<deferred_reply> defer();
     std::shared_ptr<deferred_reply> const& deferred() const { return deferred_; }
 
+    /// The client's IP address: the peer's, or X-Forwarded-For's last entry with proxy_mode.
+    std::string const& client_address() const { return client_address_; }
+    void attach_client_address(std::string address) { client_address_ = std::move(address); }
+
     /// Set by the framework once the session store has found the session.
     void attach_session(orm::session s) { session_ = std::move(s); }
 
@@ -117,6 +121,7 @@ private:
     std::string path_;
     boost::json::object params_;
     std::optional<std::string> session_id_;
+    std::string client_address_;
     orm::database& session_database() const;
 
     std::optional<orm::session> session_;

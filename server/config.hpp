@@ -46,6 +46,8 @@ struct server_config {
     bool metrics = false;                  ///< serve GET /metrics on the main port
     std::uint16_t metrics_port = 0;        ///< serve GET /metrics alone on this port too; 0: not
     std::string static_dir;                ///< the browser clients; default: the source tree's client/
+    bool examples = false;                 ///< serve routes/examples (longpolling_examples)
+    bool proxy_mode = false;               ///< the client's address is X-Forwarded-For's last (Odoo's proxy_mode)
 
     /// --send DB CHANNEL MESSAGE: publish one notification and exit.
     std::vector<std::string> send;
@@ -55,6 +57,15 @@ struct server_config {
     std::size_t body_limit = 1024 * 1024;
     std::chrono::seconds header_timeout{30}; ///< to receive a request's header (and keep-alive idle time)
     std::chrono::seconds body_timeout{60};   ///< to receive its body, and to write a reply
+
+    // What one client may cost (README: "Limits").
+    std::size_t max_connections = 0;         ///< 0: the descriptor limit less descriptor_reserve
+    std::size_t descriptor_reserve = 64;     ///< descriptors kept for PostgreSQL, files and shedding
+    std::size_t max_connections_per_ip = 0;  ///< 0: no limit
+    std::size_t bus_max_channels = 1000;     ///< channels per poll
+    std::size_t bus_max_channel_bytes = 1024; ///< bytes of one channel name
+    unsigned write_rate_per_ip = 120;        ///< writes (send, pos update) per minute per client address; 0: no limit
+    unsigned write_rate_per_pos = 60;        ///< pos_longpolling updates per minute per POS; 0: no limit
 
     bool show_help = false;
 

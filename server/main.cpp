@@ -6,6 +6,7 @@
 #include "orm_bridge/session.hpp"
 #include "routes/dispatcher.hpp"
 #include "routes/metrics_route.hpp"
+#include "routes/rate_limiter.hpp"
 #include "routes/route_table.hpp"
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
@@ -22,6 +23,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -33,14 +35,26 @@ namespace {
 
 namespace asio = boost::asio;
 
-/// One descriptor per client: take the whole hard limit the system allows.
-void raise_descriptor_limit()
+/// One descriptor per client: take the whole hard limit the system allows. Returns the limit.
+std::size_t raise_descriptor_limit()
 {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
     }
+    return limit.rlim_cur == RLIM_INFINITY ? std::size_t(1) << 20 : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+/// Client connections: at most max_connections, and always `descriptor_reserve` descriptors
+/// fewer than the process may open, kept for PostgreSQL, files and answering at the cap.
+std::size_t connection_cap(lp::server_config const& config, std::size_t descriptors)
+{
+    auto const available = descriptors > config.descriptor_reserve ? descriptors - config.descriptor_reserve : 1;
+    return config.max_connections == 0 ? available : std::min(config.max_connections, available);
 }
 
 /// Odoo's data_dir/sessions; Odoo's default data_dir is ~/.local/share/Odoo.
@@ -57,11 +71,15 @@ int serve(lp::server_config const& config)
     lp::log::set_level(lp::log::parse_level(config.log_level));
     for (auto const& key : config.ignored_keys)
         lp::log::debug("config", "ignoring option '", key, "' (not used by this server)");
-    raise_descriptor_limit();
+    auto const descriptors = raise_descriptor_limit();
     // A client that goes away mid-reply must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
 
-    lp::route_table routes(lp::defined_routes(), config.longpolling_path);
+    std::vector<lp::route_definition> served;
+    for (auto const& definition : lp::defined_routes())
+        if (definition.route_set != "examples" || config.examples)
+            served.push_back(definition);
+    lp::route_table routes(served, config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
 
@@ -105,11 +123,22 @@ int serve(lp::server_config const& config)
     shared.allow_send = config.bus_allow_send;
     shared.stats = config.stats;
     shared.metrics = config.metrics;
+    shared.bus_max_channels = config.bus_max_channels;
+    shared.bus_max_channel_bytes = config.bus_max_channel_bytes;
+    lp::rate_limiter writes_per_address(config.write_rate_per_ip);
+    lp::rate_limiter presence_per_user(config.write_rate_per_ip);
+    lp::rate_limiter writes_per_pos(config.write_rate_per_pos);
+    shared.writes_per_address = &writes_per_address;
+    shared.presence_per_user = &presence_per_user;
+    shared.writes_per_pos = &writes_per_pos;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
-                           {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
+                           {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout,
+                            connection_cap(config, descriptors), config.max_connections_per_ip, config.proxy_mode},
                            requests);
+    lp::log::info("server", "at most ", connection_cap(config, descriptors), " connections (", descriptors,
+                  " descriptors less descriptor_reserve)");
     shared.open_connections = [&server] { return server.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
     lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);

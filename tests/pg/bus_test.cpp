@@ -30,15 +30,6 @@ struct fixture : lp::test::odoo_server_fixture {
         return start_poll(port, poll_body("[\"" + channel + "\"]", 0));
     }
 
-    /// pos_longpolling's PING for POS `pos_id`.
-    lp::test::http_response ping(std::uint16_t port, int pos_id)
-    {
-        return http_request(port, "POST", "/pos_longpolling/update",
-                            R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":)"
-                                + std::to_string(pos_id) + R"(,"db_name":")" + db.name() + R"("},"id":2})",
-                            "Content-Type: application/json\r\n");
-    }
-
     static json::array result_of(lp::test::http_response const& r)
     {
         BOOST_REQUIRE_MESSAGE(r.status == 200, "status " << r.status << ": " << r.body);

@@ -17,7 +17,7 @@ struct fixture : lp::test::odoo_server_fixture {
 
     lp::test::server_process start(std::string const& max_cursor = "2")
     {
-        return odoo_server_fixture::start({"--max-cursor", max_cursor});
+        return odoo_server_fixture::start({"--examples", "True", "--max-cursor", max_cursor});
     }
 };
 } // namespace
