@@ -184,11 +184,11 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
                  : json_rpc                     ? reply_form::json_rpc
                                                 : reply_form::json_plain;
     // A JSON-RPC body's params are kept as parsed, in their own bounded storage (moved, not copied).
-    auto call = json_rpc ? jsonrpc::parse_call(in.body) : jsonrpc::call{};
-    json::object params(std::move(call.params));
+    auto rpc = json_rpc ? jsonrpc::parse_call(in.body) : jsonrpc::call{};
+    json::object params(std::move(rpc.params));
     if (route.route_mode == mode::json) {
         if (json_rpc) {
-            shape.rpc_id = std::move(call.id);
+            shape.rpc_id = std::move(rpc.id);
             shape.rpc_call_read = true;
             if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
                 session_id = std::string(sid->get_string());
@@ -209,7 +209,6 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     if (auto cids = find_cookie(in.cookie, "cids"))
         call.req.attach_companies(parse_company_ids(*cids));
     return call;
-
 }
 
 asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
