@@ -20,6 +20,9 @@
 
 namespace lp {
 
+class websocket_server;
+struct websocket_upgrade;
+
 struct http_limits {
     std::size_t header_limit = 8 * 1024;       ///< larger headers get 431
     std::size_t body_limit = 1024 * 1024;      ///< larger bodies get 413
@@ -39,11 +42,15 @@ public:
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
+    /// Upgrades requests for `websockets`' endpoints to WebSocket (before start()).
+    void serve_websockets(websocket_server& websockets) { websockets_ = &websockets; }
+
     /// Starts accepting.
     void start();
 
     /// Stops accepting, makes every waiting handler answer now, closes idle keep-alive
-    /// connections, and calls `on_closed` once the last connection has finished its reply.
+    /// connections and WebSockets (1001), and calls `on_closed` once the last connection has
+    /// finished its reply.
     void stop(std::function<void()> on_closed);
 
     std::size_t connections() const { return connections_.size(); }
@@ -62,9 +69,13 @@ private:
     /// closes or a reply is deferred.
     boost::asio::awaitable<void> serve(connection_ptr c, std::string pending, bool close_after);
     void spawn(connection_ptr c, std::string pending, bool close_after);
-    /// Reads the next request of `c` into `in`. False when the connection is to end: the peer
-    /// went away or timed out, or the request was refused (431, 413, 400: written here).
-    boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in);
+    /// Reads the next request of `c` into `in` (and into `upgrade` when it is for a WebSocket
+    /// endpoint). False when the connection is to end: the peer went away or timed out, or
+    /// the request was refused (431, 413, 400: written here).
+    boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in,
+                                              std::unique_ptr<websocket_upgrade>& upgrade);
+    /// Calls on_closed_ once stopping and every connection, WebSockets included, has ended.
+    void check_closed();
     /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
     /// the next burst.
     void answer_parked(connection_ptr c, outgoing_response const& response);
@@ -102,6 +113,8 @@ private:
     std::chrono::steady_clock::duration send_time_{}; ///< in send calls, over the same span
     bool flush_posted_ = false;
     std::list<connection*> connections_;
+    websocket_server* websockets_ = nullptr;
+    bool websockets_closed_ = true;
     std::function<void()> on_closed_;
 };
 

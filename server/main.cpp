@@ -9,6 +9,7 @@
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
+#include "server/websocket_server.hpp"
 #include "server/send_command.hpp"
 #include "routes/bus/message_bus.hpp"
 
@@ -61,6 +62,9 @@ int serve(lp::server_config const& config)
     lp::route_table routes(lp::defined_routes(), config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
+    lp::websocket_table websocket_endpoints(lp::defined_websockets(), config.longpolling_path);
+    for (auto const& rule : websocket_endpoints.rules())
+        lp::log::info("routes", "Add the WebSocket endpoint: '", rule, "'");
 
     asio::io_context io(1);
 
@@ -106,7 +110,13 @@ int serve(lp::server_config const& config)
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
                            requests);
-    shared.open_connections = [&server] { return server.connections(); };
+    lp::websocket_server websockets(io, websocket_endpoints,
+                                    {config.websocket_max_message, config.websocket_max_queued,
+                                     config.websocket_inactivity_timeout, config.websocket_pong_timeout,
+                                     config.websocket_keep_alive_timeout},
+                                    &shared);
+    server.serve_websockets(websockets);
+    shared.open_connections = [&server, &websockets] { return server.connections() + websockets.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
     server.start();
     auto const bound = server.local_endpoint();
