@@ -183,32 +183,27 @@ void websocket_server::stop(std::function<void()> on_closed)
         std::exchange(on_closed_, nullptr)();
 }
 
-void websocket_server::arm_read(connection& c)
-{
-    if (c.reading || c.state == connection::phase::ended)
-        return;
-    c.reading = true;
-    ++c.pending;
-    c.socket.async_wait(tcp::socket::wait_read, [this, &c](boost::system::error_code ec) {
-        --c.pending;
-        c.reading = false;
-        if (!ec && c.state != connection::phase::ended)
-            on_readable(c);
-        settle(c);
-    });
-}
+void websocket_server::arm_read(connection& c) { await_socket(c, tcp::socket::wait_read); }
 
-void websocket_server::arm_write(connection& c)
+void websocket_server::arm_write(connection& c) { await_socket(c, tcp::socket::wait_write); }
+
+void websocket_server::await_socket(connection& c, tcp::socket::wait_type wait)
 {
-    if (c.writing || c.state == connection::phase::ended)
+    bool const read = wait == tcp::socket::wait_read;
+    bool& waiting = read ? c.reading : c.writing;
+    if (waiting || c.state == connection::phase::ended)
         return;
-    c.writing = true;
+    waiting = true;
     ++c.pending;
-    c.socket.async_wait(tcp::socket::wait_write, [this, &c](boost::system::error_code ec) {
+    c.socket.async_wait(wait, [this, &c, read](boost::system::error_code ec) {
         --c.pending;
-        c.writing = false;
-        if (!ec && c.state != connection::phase::ended)
-            flush(c);
+        (read ? c.reading : c.writing) = false;
+        if (!ec && c.state != connection::phase::ended) {
+            if (read)
+                on_readable(c);
+            else
+                flush(c);
+        }
         settle(c);
     });
 }

@@ -72,6 +72,8 @@ private:
 
     void arm_read(connection& c);
     void arm_write(connection& c);
+    /// One pending wait per direction: readability (then read) or writability (then flush).
+    void await_socket(connection& c, boost::asio::ip::tcp::socket::wait_type wait);
     void on_readable(connection& c);
     /// Decodes what was read and acts on each frame.
     void receive(connection& c, std::span<char> bytes);
