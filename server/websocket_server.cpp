@@ -316,7 +316,7 @@ void websocket_server::send_frame(connection& c, opcode op, std::string_view pay
         message.msg_iovlen = payload.empty() ? 1 : 2;
         auto const n = ::sendmsg(c.socket.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && !would_block(errno)) {
-            end(c, close_code::abnormal);
+            end_soon(c);
             return;
         }
         sent = n < 0 ? 0 : static_cast<std::size_t>(n);
@@ -466,6 +466,20 @@ void websocket_server::end(connection& c, std::uint16_t code)
     });
     if (stopping_ && connections_.empty() && on_closed_)
         std::exchange(on_closed_, nullptr)();
+}
+
+void websocket_server::end_soon(connection& c)
+{
+    if (c.state == connection::phase::ended)
+        return;
+    c.state = connection::phase::closing;
+    c.close_sent = true; // nothing more is sent
+    ++c.pending;
+    asio::post(io_, [this, &c] {
+        --c.pending;
+        end(c, close_code::abnormal);
+        settle(c);
+    });
 }
 
 void websocket_server::settle(connection& c)

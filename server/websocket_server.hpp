@@ -89,6 +89,9 @@ private:
     /// Ends the connection now: the handler hears on_close, the socket is closed; the object
     /// goes once its pending completions have run.
     void end(connection& c, std::uint16_t code);
+    /// The same, from a posted handler: for a failure found while a handler runs (its
+    /// send_text), which must not hear on_close, nor be destroyed, before it returns.
+    void end_soon(connection& c);
     /// Called last by every completion of `c`: frees it once it has ended and nothing pends.
     void settle(connection& c);
     void schedule(connection& c);
