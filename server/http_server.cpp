@@ -360,6 +360,20 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     co_return true;
 }
 
+bool http_server::upgrade_to_websocket(connection& c, beast::tcp_stream& stream,
+                                       std::unique_ptr<websocket_upgrade> upgrade, std::string& refusal)
+{
+    // Not in serve(): its locals would sit in every connection's coroutine frame.
+    auto const early = c.buffer.data();
+    auto answer = websockets_->open(stream.socket(), std::move(*upgrade),
+                                    std::string_view(static_cast<char const*>(early.data()), early.size()));
+    if (!answer)
+        return true;
+    refusal.clear();
+    append_response(refusal, *answer, c.version, false);
+    return false;
+}
+
 asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, bool close_after)
 {
     beast::tcp_stream stream(std::move(c->socket));
@@ -384,16 +398,11 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         // Nothing of the request is kept while the handler waits: parked requests stay small.
         stream.expires_never();
         if (upgrade) {
-            auto const early = c->buffer.data();
-            auto refusal = websockets_->open(stream.socket(), std::move(*upgrade),
-                                             std::string_view(static_cast<char const*>(early.data()), early.size()));
-            if (!refusal) {
+            if (upgrade_to_websocket(*c, stream, std::move(upgrade), pending)) {
                 c->stream = nullptr;
                 co_return; // the WebSocket transport has the socket now
             }
-            pending.clear();
-            append_response(pending, *refusal, c->version, false);
-            close_after = true;
+            close_after = true; // after the refusal in `pending`
             continue;
         }
         if (c->buffer.size() == 0)

@@ -74,6 +74,10 @@ private:
     /// the request was refused (431, 413, 400: written here).
     boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in,
                                               std::unique_ptr<websocket_upgrade>& upgrade);
+    /// Hands `stream`'s socket to the WebSocket transport (true), or writes its refusal into
+    /// `refusal` (false: the connection is to close after it).
+    bool upgrade_to_websocket(connection& c, boost::beast::tcp_stream& stream, std::unique_ptr<websocket_upgrade> upgrade,
+                              std::string& refusal);
     /// Calls on_closed_ once stopping and every connection, WebSockets included, has ended.
     void check_closed();
     /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
