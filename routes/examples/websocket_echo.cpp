@@ -2,6 +2,8 @@
 // Served with the example routes (scripts/run, the tests); Odoo's /websocket is in bus/.
 #include "routes/websocket.hpp"
 
+#include <string>
+
 namespace {
 
 struct echo_handler final : lp::websocket_handler {
@@ -16,9 +18,12 @@ struct echo_handler final : lp::websocket_handler {
 
 LONGPOLLING_WEBSOCKET(echo, "/ws/echo")
 {
-    // ?greeting=... is sent first: an open function may send at once.
+    // ?greeting=TEXT is sent first, ?close=CODE closes at once: an open function may send and
+    // close before the 101 is even written (as Odoo's "OUTDATED_VERSION" does).
     if (request.query.starts_with("greeting="))
         session.send_text(request.query.substr(9));
+    else if (request.query.starts_with("close="))
+        session.close(static_cast<std::uint16_t>(std::stoi(request.query.substr(6))), "closed by the open function");
     return std::make_unique<echo_handler>();
 }
 

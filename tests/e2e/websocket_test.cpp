@@ -113,6 +113,19 @@ BOOST_AUTO_TEST_CASE(beast_client_sees_the_open_functions_greeting_first)
     BOOST_TEST(client.read_text() == "x");
 }
 
+BOOST_AUTO_TEST_CASE(the_open_function_may_close_at_once)
+{
+    server_process server;
+    websocket_client client(server.port(), std::string(echo_path) + "?close=4003");
+    auto close = client.read_frame();
+    BOOST_REQUIRE(close.has_value());
+    BOOST_TEST((close->op == ws::opcode::close));
+    BOOST_TEST(close->close_code() == 4003);
+    BOOST_TEST(close->payload.substr(2) == "closed by the open function");
+    client.send(ws::opcode::close, close->payload.substr(0, 2));
+    BOOST_TEST(client.closed_by_peer());
+}
+
 BOOST_AUTO_TEST_CASE(handshake_errors_400_and_426)
 {
     server_process server;
