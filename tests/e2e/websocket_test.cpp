@@ -246,9 +246,10 @@ BOOST_AUTO_TEST_CASE(keep_alive_ping_then_drop_without_pong)
 
 BOOST_AUTO_TEST_CASE(an_active_client_is_not_pinged)
 {
-    server_process server({"--websocket-inactivity-timeout", "1", "--websocket-pong-timeout", "1"});
+    // Three seconds of a frame every 300 ms, with a PING due after 2 s of silence.
+    server_process server({"--websocket-inactivity-timeout", "2", "--websocket-pong-timeout", "1"});
     websocket_client client(server.port());
-    for (int i = 0; i < 8; ++i) {
+    for (int i = 0; i < 10; ++i) {
         client.send_text("tick");
         auto frame = client.read_frame();
         BOOST_REQUIRE(frame.has_value());
@@ -268,7 +269,7 @@ BOOST_AUTO_TEST_CASE(lifetime_ends_with_4002)
     BOOST_TEST(close->close_code() == 4002);
     // 1 s plus up to half of it.
     BOOST_TEST((lived >= std::chrono::milliseconds(950)));
-    BOOST_TEST((lived < std::chrono::milliseconds(3000)));
+    BOOST_TEST((lived < std::chrono::seconds(5))); // 1.5 s at most, with room for a loaded machine
     client.send(ws::opcode::close, close->payload.substr(0, 2));
     BOOST_TEST(client.closed_by_peer());
 }
