@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -115,15 +116,20 @@ public:
         if (o_.route == lp_route::get)
             return handlers;
         json::value const* waiting = nullptr;
+        json::value const* arriving = nullptr;
         if (auto const* dbs = v.get_object().if_contains("databases"); dbs && dbs->is_object())
             if (auto const* db = dbs->get_object().if_contains(o_.db); db && db->is_object())
-                if (auto const* bus = db->get_object().if_contains("bus"); bus && bus->is_object())
+                if (auto const* bus = db->get_object().if_contains("bus"); bus && bus->is_object()) {
                     waiting = bus->get_object().if_contains("waiting");
+                    arriving = bus->get_object().if_contains("arriving");
+                }
         if (!waiting || !waiting->is_number())
             return std::nullopt;
-        // A poll is held by the bus from the start, and by its handler until its first read
-        // is done: parked are the ones without a handler.
-        auto const held = static_cast<std::size_t>(waiting->to_number<std::int64_t>());
+        // A poll is held by the bus from the start, waits for the shared first read of the
+        // polls arriving with it, then parks; handlers still running hold polls not yet there.
+        auto held = static_cast<std::size_t>(waiting->to_number<std::int64_t>());
+        if (arriving && arriving->is_number())
+            held -= std::min(held, static_cast<std::size_t>(arriving->to_number<std::int64_t>()));
         return held > handlers ? held - handlers : 0;
     }
 

@@ -1,11 +1,13 @@
 #include "orm_bridge/cursor_pool.hpp"
 
 #include "orm_bridge/log.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/pool_core.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -24,81 +26,61 @@ struct cursor::node {
     pg::connection conn;
 };
 
-/// The pool's shared state: cursors keep it alive, so returning one after the pool object
-/// is gone is safe.
-struct cursor::state : std::enable_shared_from_this<state> {
-    /// A request waiting for a cursor. Its own timer is both its deadline and its wake-up:
-    /// whoever hands it a node (or a failure) writes the slot first, then cancels the timer.
-    struct waiter {
-        asio::steady_timer timer;
-        node* granted = nullptr;
-        std::optional<std::string> failure;
-        bool queued = true;
-    };
+/// A request waiting for a cursor. Its own timer is both its deadline and its wake-up:
+/// whoever hands it a node (or a failure) writes the slot first, then cancels the timer.
+struct cursor::waiter {
+    asio::steady_timer timer;
+    node* granted = nullptr;
+    std::optional<std::string> failure;
+    bool queued = true;
+};
 
-    state(asio::any_io_executor e, pool_settings s) : executor(std::move(e)), settings(std::move(s)) {}
+/// The pool's shared state: cursors keep it alive, so returning one after the pool object
+/// is gone is safe. The decisions are pool_core's; this is its I/O shell.
+struct cursor::state : std::enable_shared_from_this<state>, pool_core<cursor::node, cursor::waiter>::actions {
+    state(asio::any_io_executor e, pool_settings s)
+        : executor(std::move(e)), settings(std::move(s)), core(*this, settings.max_size, settings.max_waiting)
+    {
+    }
 
     asio::any_io_executor executor;
     pool_settings settings;
     std::vector<std::unique_ptr<node>> nodes; // open or connecting
-    std::deque<node*> idle;
-    std::list<waiter*> waiting;
-    std::size_t connecting = 0;
-    bool closed = false;
-    pool_stats counters;
+    pool_core<node, waiter> core;
 
-    /// A node is free: the longest waiter gets it, else it becomes idle.
-    void hand_off(node* n)
+    void open() override
     {
-        if (!waiting.empty()) {
-            auto* w = waiting.front();
-            waiting.pop_front();
-            w->queued = false;
-            w->granted = n;
-            ++counters.leases;
-            w->timer.cancel();
-            return;
-        }
-        idle.push_back(n);
+        auto fresh = std::make_unique<node>(executor);
+        node* n = fresh.get();
+        nodes.push_back(std::move(fresh));
+        asio::co_spawn(executor, connect(shared_from_this(), n), asio::detached);
     }
 
-    /// Closes a node for good. `broken`: it was open and could not be reused (counted).
-    void drop(node* n, bool broken = true)
+    void grant(waiter* w, node* n) override
     {
-        if (broken)
-            ++counters.dropped;
-        idle.erase(std::remove(idle.begin(), idle.end(), n), idle.end());
+        w->queued = false;
+        w->granted = n;
+        w->timer.cancel();
+    }
+
+    void refuse(waiter* w, std::string const& why) override
+    {
+        w->queued = false;
+        w->failure = why;
+        w->timer.cancel();
+    }
+
+    void close(node* n) override
+    {
         auto it = std::find_if(nodes.begin(), nodes.end(), [n](auto const& p) { return p.get() == n; });
         if (it != nodes.end())
             nodes.erase(it); // closes: releases the descriptor, then PQfinish
     }
 
-    void fail_waiters(std::string const& why)
+    static asio::awaitable<void> connect(std::shared_ptr<state> self, node* n)
     {
-        while (!waiting.empty()) {
-            auto* w = waiting.front();
-            waiting.pop_front();
-            w->queued = false;
-            w->failure = why;
-            w->timer.cancel();
-        }
-    }
-
-    /// Opens one more connection when requests wait, there is room, and no other connection
-    /// is being opened (during an outage the pool must not pile up connection attempts).
-    void grow_if_needed()
-    {
-        if (closed || waiting.empty() || connecting > 0 || nodes.size() >= settings.max_size)
-            return;
-        ++connecting;
-        auto fresh = std::make_unique<node>(executor);
-        node* n = fresh.get();
-        nodes.push_back(std::move(fresh));
-        asio::co_spawn(executor, open(shared_from_this(), n), asio::detached);
-    }
-
-    static asio::awaitable<void> open(std::shared_ptr<state> self, node* n)
-    {
+        // Posted first: the core hears back only after the action that asked returned.
+        co_await asio::post(self->executor, asio::use_awaitable);
         std::optional<std::string> failure;
         try {
             co_await n->conn.connect(self->settings.connection, clock::now() + self->settings.connect_timeout);
@@ -106,22 +88,13 @@ struct cursor::state : std::enable_shared_from_this<state> {
         catch (std::exception const& e) {
             failure = e.what();
         }
-        --self->connecting;
         if (failure) {
-            ++self->counters.connect_failures;
             log::warning("pool", self->settings.database, ": ", *failure);
-            self->drop(n, false);
-            // Requests in flight learn now that the database is unreachable; later ones retry.
-            self->fail_waiters(*failure);
-            co_return;
-        }
-        if (self->closed) {
-            self->drop(n, false);
+            self->core.open_failed(n, *failure);
             co_return;
         }
         log::debug("pool", self->settings.database, ": connection ", n->conn.backend_pid(), " opened");
-        self->hand_off(n);
-        self->grow_if_needed();
+        self->core.opened(n);
     }
 
     static asio::awaitable<void> roll_back(std::shared_ptr<state> self, node* n)
@@ -134,18 +107,7 @@ struct cursor::state : std::enable_shared_from_this<state> {
         catch (std::exception const& e) {
             log::warning("pool", self->settings.database, ": rollback failed: ", e.what());
         }
-        self->give_back(n, clean);
-    }
-
-    /// A returned node: reusable only when connected and outside any transaction.
-    void give_back(node* n, bool clean)
-    {
-        if (closed || !clean || !n->conn.ok()) {
-            drop(n);
-            grow_if_needed();
-            return;
-        }
-        hand_off(n);
+        self->core.returned(n, clean && n->conn.ok());
     }
 
     void returned(node* n) noexcept
@@ -153,19 +115,19 @@ struct cursor::state : std::enable_shared_from_this<state> {
         try {
             switch (n->conn.transaction_status()) {
             case PQTRANS_IDLE:
-                give_back(n, true);
+                core.returned(n, n->conn.ok());
                 break;
             case PQTRANS_INTRANS:
             case PQTRANS_INERROR:
-                if (closed || !n->conn.ok())
-                    give_back(n, false);
+                if (core.closed() || !n->conn.ok())
+                    core.returned(n, false);
                 else
                     asio::co_spawn(executor, roll_back(shared_from_this(), n), asio::detached);
                 break;
             default:
                 // A statement still running (its caller was cancelled) or an unknown state:
                 // never reuse it.
-                give_back(n, false);
+                core.returned(n, false);
             }
         }
         catch (...) {
@@ -240,78 +202,55 @@ cursor_pool::~cursor_pool() { close(); }
 
 pool_settings const& cursor_pool::settings() const { return state_->settings; }
 
-pool_stats cursor_pool::stats() const
-{
-    auto s = state_->counters;
-    s.open = state_->nodes.size();
-    s.idle = state_->idle.size();
-    s.waiting = state_->waiting.size();
-    return s;
-}
+pool_stats cursor_pool::stats() const { return state_->core.counters(); }
 
-void cursor_pool::close()
-{
-    auto& st = *state_;
-    st.closed = true;
-    st.fail_waiters("the server is shutting down");
-    while (!st.idle.empty())
-        st.drop(st.idle.front(), false);
-}
+void cursor_pool::close() { state_->core.close(); }
 
 asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
 {
     auto st = state_;
     auto const& name = st->settings.database;
-    if (st->closed)
-        throw service_unavailable("database '" + name + "': the server is shutting down");
+    if (st->core.closed())
+        throw unavailable("database '" + name + "': the server is shutting down");
     deadline = std::min(deadline, clock::now() + st->settings.acquire_timeout);
 
     // An idle connection, unless others are already queued (strict FIFO). A connection the
     // server closed while it was idle (PostgreSQL restarted) is found here and dropped.
-    while (!st->idle.empty() && st->waiting.empty()) {
-        auto* n = st->idle.front();
-        st->idle.pop_front();
-        if (!n->conn.check_alive()) {
-            st->drop(n);
-            continue;
-        }
-        ++st->counters.leases;
-        co_return cursor(st, n, deadline);
+    while (auto* n = st->core.take_idle()) {
+        if (n->conn.check_alive())
+            co_return cursor(st, n, deadline);
+        st->core.returned(n, false);
     }
-    if (st->waiting.size() >= st->settings.max_waiting)
-        throw service_unavailable("database '" + name + "': " + std::to_string(st->waiting.size())
-                                  + " requests are already waiting for a cursor");
+    if (st->core.queue_full())
+        throw unavailable("database '" + name + "': " + std::to_string(st->core.counters().waiting)
+                          + " requests are already waiting for a cursor");
 
-    cursor::state::waiter self{asio::steady_timer(st->executor, deadline), nullptr, std::nullopt, true};
-    st->waiting.push_back(&self);
-    auto const position = std::prev(st->waiting.end());
+    cursor::waiter self{asio::steady_timer(st->executor, deadline), nullptr, std::nullopt, true};
     struct unqueue {
         cursor::state& s;
-        cursor::state::waiter& w;
-        std::list<cursor::state::waiter*>::iterator at;
+        cursor::waiter& w;
         ~unqueue()
         {
             if (w.queued)
-                s.waiting.erase(at);
+                s.core.waiter_gone(&w);
         }
-    } const guard{*st, self, position};
-    st->grow_if_needed();
+    } const guard{*st, self};
+    st->core.enqueue(&self);
 
     auto [ec] = co_await self.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec; // the slots say what happened, not the error code
     if (self.granted) {
         auto* n = self.granted;
         if (!n->conn.check_alive()) {
-            st->drop(n);
-            st->grow_if_needed();
-            throw service_unavailable("database '" + name + "': the connection was lost");
+            st->core.returned(n, false);
+            throw unavailable("database '" + name + "': the connection was lost");
         }
         co_return cursor(st, n, deadline);
     }
     if (self.failure)
-        throw service_unavailable("database '" + name + "' is unavailable: " + *self.failure);
-    throw service_unavailable("database '" + name + "': no cursor became free in time (max_cursor="
-                              + std::to_string(st->settings.max_size) + ")");
+        throw unavailable("database '" + name + "' is unavailable: " + *self.failure);
+    throw unavailable("database '" + name + "': no cursor became free in time (max_cursor="
+                      + std::to_string(st->settings.max_size) + ")");
 }
 
 } // namespace lp::orm

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "orm_bridge/pg_connection.hpp"
+#include "orm_bridge/pool_core.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,23 +19,16 @@ struct pool_settings {
     pg::connection_parameters connection;        ///< libpq keywords, including dbname
     unsigned max_size = 2;                       ///< --max-cursor: most connections open at once, ever
     std::size_t max_waiting = 1000;              ///< requests that may queue for a cursor; more get 503
-    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds connect_timeout{5000};   ///< the only connect deadline (libpq's own is not used)
     std::chrono::milliseconds acquire_timeout{10000}; ///< longest wait in the queue
     std::chrono::milliseconds statement_timeout{30000}; ///< server-side limit, and below every lease's deadline
-    std::chrono::milliseconds idle_in_transaction_timeout{60000}; ///< PostgreSQL's backstop for a leaked lease
     /// False only for the server's own writer (bus presence, publishing): leases then begin a
     /// read-write transaction that commit() ends. Handlers never get such a pool.
     bool read_only = true;
 };
 
-struct pool_stats {
-    std::size_t open = 0;       ///< connections open or connecting
-    std::size_t idle = 0;
-    std::size_t waiting = 0;    ///< requests queued for a cursor
-    std::uint64_t leases = 0;   ///< cursors handed out so far
-    std::uint64_t dropped = 0;  ///< connections closed because they broke or were left busy
-    std::uint64_t connect_failures = 0;
-};
+/// What a pool is doing (the stats route shows it).
+using pool_stats = pool_counters;
 
 class cursor_pool;
 
@@ -63,6 +57,7 @@ private:
     friend class cursor_pool;
     struct state;
     struct node;
+    struct waiter;
     cursor(std::shared_ptr<state> pool, node* leased, std::chrono::steady_clock::time_point deadline);
 
     std::shared_ptr<state> pool_;
@@ -72,9 +67,10 @@ private:
 };
 
 /// The cursors of one database: at most max_size connections, waiters served in FIFO order
-/// until their deadline, at most one connection being opened at a time.
+/// until their deadline, at most one connection being opened at a time (pool_core decides).
+/// A failed connect refuses the waiters only when no connection is left to serve them.
 ///
-/// Errors: acquire() throws lp::service_unavailable (503) when the queue is full, when no
+/// Errors: acquire() throws lp::orm::unavailable (503) when the queue is full, when no
 /// connection frees up in time, or when PostgreSQL cannot be reached.
 class cursor_pool {
 public:

@@ -1,6 +1,6 @@
 #include "orm_bridge/database.hpp"
 
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <arpa/inet.h>
 
@@ -9,8 +9,9 @@
 namespace lp::orm {
 namespace asio = boost::asio;
 
-database::database(asio::any_io_executor executor, pool_settings settings, pool_settings writer)
-    : pool_(executor, std::move(settings)), writer_(executor, std::move(writer))
+database::database(asio::any_io_executor executor, pool_settings settings, pool_settings writer,
+                   user_cache_settings users)
+    : pool_(executor, std::move(settings)), writer_(executor, std::move(writer)), users_(executor, pool_, users)
 {
 }
 
@@ -19,10 +20,10 @@ asio::awaitable<std::shared_ptr<table_schema const>> database::schema(std::strin
     if (auto it = schemas_.find(model); it != schemas_.end())
         co_return it->second;
     if (model.empty() || model.size() > 128)
-        throw bad_request("unknown model '" + model + "'");
+        throw bad_argument("unknown model '" + model + "'");
     for (char ch : model)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.'))
-            throw bad_request("unknown model '" + model + "': a model name is made of a-z, 0-9, '_' and '.'");
+            throw bad_argument("unknown model '" + model + "': a model name is made of a-z, 0-9, '_' and '.'");
     std::string table = model;
     std::replace(table.begin(), table.end(), '.', '_');
 
@@ -43,7 +44,7 @@ asio::awaitable<std::shared_ptr<table_schema const>> database::schema(std::strin
     pg::parameters table_name{table};
     auto columns = co_await c.query(columns_sql, std::move(table_name));
     if (columns.rows() == 0)
-        throw bad_request("unknown model '" + model + "': database '" + name() + "' has no table " + table);
+        throw bad_argument("unknown model '" + model + "': database '" + name() + "' has no table " + table);
     auto schema = std::make_shared<table_schema>();
     schema->model = model;
     schema->table = table;
@@ -103,13 +104,13 @@ pg::connection_parameters connection_parameters_for(connection_settings const& s
     p.emplace_back("dbname", dbname);
     p.emplace_back("application_name", application_name);
     p.emplace_back("client_encoding", "UTF8");
-    p.emplace_back("connect_timeout", "10");
     // Session defaults: read-only unless told otherwise (each lease also says BEGIN READ
     // ONLY), a statement limit, and PostgreSQL's own backstop against a leaked transaction.
     p.emplace_back("options", std::string("-c default_transaction_read_only=") + (read_only ? "on" : "off")
                                   + " -c statement_timeout="
                                   + std::to_string(settings.statement_timeout.count())
-                                  + " -c idle_in_transaction_session_timeout=60000");
+                                  + " -c idle_in_transaction_session_timeout="
+                                  + std::to_string(settings.idle_in_transaction_timeout.count()));
     return p;
 }
 
@@ -128,7 +129,9 @@ database_set::database_set(asio::any_io_executor executor, std::vector<std::stri
         writer.connection = connection_parameters_for(settings, name, "longpolling-server-writer:" + name, false);
         writer.max_size = 1;
         writer.read_only = false;
-        databases_.emplace(name, std::make_unique<database>(executor, std::move(pool), std::move(writer)));
+        user_cache_settings users;
+        users.check_every = settings.user_check_every;
+        databases_.emplace(name, std::make_unique<database>(executor, std::move(pool), std::move(writer), users));
     }
 }
 
@@ -141,6 +144,7 @@ database* database_set::find(std::string const& name)
 void database_set::close()
 {
     for (auto& [name, db] : databases_) {
+        db->users().close();
         db->pool().close();
         db->writer().close();
     }

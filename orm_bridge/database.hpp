@@ -3,6 +3,7 @@
 
 #include "orm_bridge/cursor_pool.hpp"
 #include "orm_bridge/table_schema.hpp"
+#include "orm_bridge/user_cache.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,23 +18,27 @@ namespace lp::orm {
 /// One served database.
 class database {
 public:
-    database(boost::asio::any_io_executor executor, pool_settings settings, pool_settings writer);
+    database(boost::asio::any_io_executor executor, pool_settings settings, pool_settings writer,
+             user_cache_settings users = {});
 
     std::string const& name() const { return pool_.settings().database; }
     /// The read-only cursors handlers use.
     cursor_pool& pool() { return pool_; }
     /// The server's own single read-write connection (bus presence and publishing).
     cursor_pool& writer() { return writer_; }
+    /// The res_users rows behind logged-in sessions (session checks, channel hooks).
+    user_cache& users() { return users_; }
 
     /// The schema of `model` ("res.users" lives in table res_users), read from the catalog the
     /// first time and kept. Many2one columns come from ir_model_fields when the database is an
     /// Odoo one, else from the table's foreign keys.
-    /// Errors: lp::bad_request when the model name is malformed or no such table exists.
+    /// Errors: orm::bad_argument when the model name is malformed or no such table exists.
     boost::asio::awaitable<std::shared_ptr<table_schema const>> schema(std::string model, cursor& c);
 
 private:
     cursor_pool pool_;
     cursor_pool writer_;
+    user_cache users_;
     std::unordered_map<std::string, std::shared_ptr<table_schema const>> schemas_;
 };
 
@@ -45,6 +50,12 @@ struct connection_settings {
     std::string password;
     unsigned max_cursor = 2;
     std::chrono::milliseconds statement_timeout{30000};
+    /// PostgreSQL's backstop for a leaked lease (idle_in_transaction_session_timeout). The
+    /// connect deadline is not here: connections are opened asynchronously, where libpq's
+    /// connect_timeout does not apply; each opener passes its own (pool_settings::connect_timeout).
+    std::chrono::milliseconds idle_in_transaction_timeout{60000};
+    /// How long a cached res_users row is used before it is read again (user_cache).
+    std::chrono::milliseconds user_check_every{1000};
 };
 
 /// libpq parameters for `dbname`. Errors: std::invalid_argument when host is neither an IP

@@ -1,6 +1,6 @@
 #include "orm_bridge/domain.hpp"
 
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
@@ -30,12 +30,12 @@ constexpr std::size_t max_order_items = 20;
 
 [[noreturn]] void domain_error(std::string const& what)
 {
-    throw lp::bad_request("domain: " + what);
+    throw bad_argument("domain: " + what);
 }
 
 [[noreturn]] void order_error(std::string const& what)
 {
-    throw lp::bad_request("order: " + what);
+    throw bad_argument("order: " + what);
 }
 
 /// Client text for an error message: single-quoted and cut to 64 bytes on a UTF-8 boundary, so a
@@ -600,7 +600,7 @@ std::string compile_domain(json::value const& domain, table_schema const& schema
 std::string compile_order(std::string_view order, table_schema const& schema)
 {
     if (trimmed(order).empty())
-        return "";
+        return schema.find("id") ? quote_identifier(schema.table) + ".\"id\" ASC" : std::string("TRUE");
     std::size_t items = 1;
     for (char c : order)
         items += c == ',';

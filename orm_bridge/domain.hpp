@@ -18,14 +18,16 @@ namespace lp::orm {
 /// and returning the condition text ("TRUE" for an empty domain). Columns are written qualified
 /// as "<table>"."<column>". `out.sql` is not touched.
 ///
-/// Errors: lp::bad_request ("domain: ...") for any malformed domain, unknown field, unsupported
+/// Errors: orm::bad_argument ("domain: ...") for any malformed domain, unknown field, unsupported
 /// operator or ill-typed value; `out.params` is then left as it was.
 std::string compile_domain(boost::json::value const& domain, table_schema const& schema, sql_fragment& out);
 
 /// Compiles an Odoo order spec ("name desc, id", "write_date DESC NULLS LAST") into an ORDER BY
-/// list such as "<table>"."name" DESC, "<table>"."id" ASC; an empty (or blank) spec gives "".
+/// list such as "<table>"."name" DESC, "<table>"."id" ASC. An empty (or blank) spec orders by
+/// id, Odoo's default _order (or by nothing, "TRUE", for a table without an id column), so the
+/// result always fits after ORDER BY.
 ///
-/// Errors: lp::bad_request ("order: ...") for unknown fields, bad syntax or more than 20 items.
+/// Errors: orm::bad_argument ("order: ...") for unknown fields, bad syntax or more than 20 items.
 std::string compile_order(std::string_view order, table_schema const& schema);
 
 /// True when the domain mentions `field` as the field of some leaf (used to decide Odoo's

@@ -3,7 +3,7 @@
 #include "orm_bridge/domain.hpp"
 #include "orm_bridge/pg_value.hpp"
 #include "orm_bridge/sql_fragment.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -27,11 +27,11 @@ std::vector<std::int64_t> parse_ids(json::value const& ids, std::string const& m
         else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
             out.push_back(static_cast<std::int64_t>(v.get_uint64()));
         else
-            throw bad_request(model + ".read: ids must be integers, got " + json::serialize(v));
+            throw bad_argument(model + ".read: ids must be integers, got " + json::serialize(v));
     };
     if (auto const* list = ids.if_array()) {
         if (list->size() > 10000)
-            throw bad_request(model + ".read: at most 10000 ids at once");
+            throw bad_argument(model + ".read: at most 10000 ids at once");
         for (auto const& v : *list)
             take(v);
     }
@@ -47,11 +47,11 @@ std::vector<column_info const*> selected_columns(table_schema const& schema, jso
     std::vector<column_info const*> out;
     auto const* id = schema.find("id");
     if (!id)
-        throw bad_request("model " + schema.model + " has no id column");
+        throw bad_argument("model " + schema.model + " has no id column");
     out.push_back(id);
     json::array const* names = fields.if_array();
     if (!names && !fields.is_null())
-        throw bad_request("fields must be an array of field names");
+        throw bad_argument("fields must be an array of field names");
     if (!names || names->empty()) {
         for (auto const& c : schema.columns)
             if (c.name != "id")
@@ -60,10 +60,10 @@ std::vector<column_info const*> selected_columns(table_schema const& schema, jso
     }
     for (auto const& name : *names) {
         if (!name.is_string())
-            throw bad_request("fields must be an array of field names, got " + json::serialize(name));
+            throw bad_argument("fields must be an array of field names, got " + json::serialize(name));
         auto const* column = schema.find(name.get_string());
         if (!column)
-            throw bad_request("unknown field '" + std::string(name.get_string()) + "' on " + schema.model);
+            throw bad_argument("unknown field '" + std::string(name.get_string()) + "' on " + schema.model);
         if (std::find(out.begin(), out.end(), column) == out.end())
             out.push_back(column);
     }
@@ -98,9 +98,9 @@ std::string condition(json::value const& domain, table_schema const& schema, jso
 std::string paging(std::int64_t offset, std::optional<std::int64_t> limit)
 {
     if (offset < 0)
-        throw bad_request("offset must not be negative");
+        throw bad_argument("offset must not be negative");
     if (limit && *limit < 0)
-        throw bad_request("limit must not be negative");
+        throw bad_argument("limit must not be negative");
     std::string sql;
     if (limit)
         sql += " LIMIT " + std::to_string(*limit);
@@ -211,7 +211,7 @@ asio::awaitable<json::array> model::read(json::value ids, json::value fields)
             continue;
         auto it = by_id.find(id);
         if (it == by_id.end())
-            throw bad_request(name_ + ".read: record " + std::to_string(id) + " does not exist");
+            throw bad_argument(name_ + ".read: record " + std::to_string(id) + " does not exist");
         out.push_back(std::move(*it->second));
     }
     co_return out;
@@ -224,7 +224,7 @@ asio::awaitable<json::array> model::search(json::value domain, std::int64_t offs
     auto schema = co_await db_.schema(name_, c);
     sql_fragment query;
     auto const where = condition(domain, *schema, context_, query);
-    auto const ordering = compile_order(order.empty() ? "id" : order, *schema);
+    auto const ordering = compile_order(order, *schema);
     auto rows = co_await c.query("SELECT " + quote_identifier(schema->table) + ".\"id\" FROM "
                                      + quote_identifier(schema->table) + " WHERE " + where + " ORDER BY " + ordering
                                      + paging(offset, limit),
@@ -243,7 +243,7 @@ asio::awaitable<json::array> model::search_read(json::value domain, json::value 
     auto const columns = selected_columns(*schema, fields);
     sql_fragment query;
     auto const where = condition(domain, *schema, context_, query);
-    auto const ordering = compile_order(order.empty() ? "id" : order, *schema);
+    auto const ordering = compile_order(order, *schema);
     auto rows = co_await c.query("SELECT " + select_list(*schema, columns) + " FROM " + quote_identifier(schema->table)
                                      + " WHERE " + where + " ORDER BY " + ordering + paging(offset, limit),
                                  std::move(query.params));

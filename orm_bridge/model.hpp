@@ -21,8 +21,8 @@ namespace lp::orm {
 /// only (so a handler can never hold one while it waits) and answers the JSON OpenERP does:
 /// records as objects with "id" first, NULL as false, many2one as [id, display name].
 ///
-/// Errors: lp::bad_request (400) for an unknown model or field, a malformed domain, ids or
-/// order; lp::service_unavailable (503) when no cursor can be had; pg::error when PostgreSQL
+/// Errors: lp::orm::bad_argument (a 400 at the edge) for an unknown model or field, a malformed domain, ids or
+/// order; lp::orm::unavailable (503) when no cursor can be had; pg::error when PostgreSQL
 /// fails (mapped to 4xx/5xx by the framework).
 /// Lifetime: refers to its database, which lives as long as the server.
 class model {

@@ -7,9 +7,8 @@
 namespace lp::orm {
 namespace asio = boost::asio;
 
-odoo_session_store::odoo_session_store(std::filesystem::path sessions_dir, database_set& databases,
-                                       std::chrono::milliseconds check_timeout)
-    : sessions_dir_(std::move(sessions_dir)), databases_(databases), check_timeout_(check_timeout)
+odoo_session_store::odoo_session_store(std::filesystem::path sessions_dir, database_set& databases)
+    : sessions_dir_(std::move(sessions_dir)), databases_(databases)
 {
 }
 
@@ -34,28 +33,20 @@ asio::awaitable<std::optional<session>> odoo_session_store::find(std::string ses
     }
 
     // The user must still exist and be active; with a token, it must be the one Odoo would
-    // compute from the row now (a new password or secret invalidates it).
-    auto c = co_await db->pool().acquire(std::chrono::steady_clock::now() + check_timeout_);
-    std::string const sql = "SELECT active, id, login, password,"
-                            "       (SELECT value FROM ir_config_parameter WHERE key = 'database.secret')"
-                            "  FROM res_users WHERE id = $1";
-    pg::parameters uid{std::to_string(data->uid)};
-    auto row = co_await c.query(sql, std::move(uid));
-    if (row.rows() != 1 || row.value(0, 0) != "t")
+    // compute from the row now (a new password or secret invalidates it). The row comes from
+    // the database's user cache: a known session costs no query (changes are seen within
+    // about a second).
+    auto const user = co_await db->users().find(data->uid);
+    if (!user || !user->active)
         co_return std::nullopt;
     if (data->session_token) {
-        session_token_fields fields{
-            true,
-            data->uid,
-            std::string(row.value(0, 2)),
-            row.is_null(0, 3) ? std::nullopt : std::optional<std::string>(std::string(row.value(0, 3))),
-            std::string(row.value(0, 4)),
-        };
-        if (row.is_null(0, 4) || !tokens_equal(compute_session_token(session_id, fields), *data->session_token))
+        if (!user->database_secret)
+            co_return std::nullopt;
+        session_token_fields const fields{true, data->uid, user->login, user->password, *user->database_secret};
+        if (!tokens_equal(compute_session_token(session_id, fields), *data->session_token))
             co_return std::nullopt;
     }
-    co_return session{session_id, data->db, data->uid, data->login.empty() ? std::string(row.value(0, 2)) : data->login,
-                      data->context};
+    co_return session{session_id, data->db, data->uid, data->login.empty() ? user->login : data->login, data->context};
 }
 
 } // namespace lp::orm

@@ -13,21 +13,20 @@ namespace lp::orm {
 /// Odoo writes them) and accepts it only when it is logged in, names a database this server
 /// serves, and — when it carries a session_token (Odoo 12-17) — its token matches the one
 /// Odoo would compute now from the user's row and database.secret. So a logged-out user (file
-/// gone), a changed password or a deactivated user is refused at once.
+/// gone) is refused at once, a changed password, secret or a deactivated user within about a
+/// second (the rows come from the database's user_cache, so a known session costs no query).
 ///
 /// Errors: a corrupt session file is logged and treated as no session; a database failure
 /// propagates (503).
 class odoo_session_store final : public session_store {
 public:
-    odoo_session_store(std::filesystem::path sessions_dir, database_set& databases,
-                       std::chrono::milliseconds check_timeout = std::chrono::seconds(10));
+    odoo_session_store(std::filesystem::path sessions_dir, database_set& databases);
 
     boost::asio::awaitable<std::optional<session>> find(std::string session_id) override;
 
 private:
     std::filesystem::path sessions_dir_;
     database_set& databases_;
-    std::chrono::milliseconds check_timeout_;
 };
 
 } // namespace lp::orm

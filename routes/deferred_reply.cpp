@@ -6,6 +6,36 @@
 
 namespace lp {
 
+deferred_reply::~deferred_reply()
+{
+    if (resolved_ || !ready_)
+        return;
+    log::error("deferred_reply", "a parked reply was dropped unanswered; answering 500");
+    try {
+        auto ready = std::exchange(ready_, nullptr);
+        ready(error_response(shape_, {500, "werkzeug.exceptions.InternalServerError",
+                                      "the request's reply was dropped before it was written", std::nullopt, true}));
+    }
+    catch (std::exception const& e) {
+        log::error("deferred_reply", "cannot answer a dropped reply: ", e.what());
+    }
+}
+
+void deferred_reply::abandon() noexcept
+{
+    if (resolved_)
+        return;
+    resolved_ = true;
+    ready_ = nullptr;
+    if (auto forget = std::exchange(forget_, nullptr))
+        try {
+            forget();
+        }
+        catch (std::exception const& e) {
+            log::error("deferred_reply", "cannot forget an abandoned request: ", e.what());
+        }
+}
+
 void deferred_reply::resolve(boost::json::value const& result) noexcept
 {
     try {
@@ -21,6 +51,7 @@ void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
     if (resolved_)
         return;
     resolved_ = true;
+    forget_ = nullptr;
     if (ready_)
         deliver(result_json);
     else

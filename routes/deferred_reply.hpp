@@ -15,8 +15,15 @@
 
 namespace lp {
 
+/// The slot owns the parked connection's fate: dropped unresolved (a handler or the bus lost
+/// it), its destructor answers a 500 at once rather than leaving the socket parked until shutdown.
 class deferred_reply {
 public:
+    deferred_reply() = default;
+    deferred_reply(deferred_reply const&) = delete;
+    deferred_reply& operator=(deferred_reply const&) = delete;
+    ~deferred_reply();
+
     /// Delivers the result. The first call wins; later ones are ignored. Never throws
     /// (a failure to build or hand over the reply is logged).
     void resolve(boost::json::value const& result) noexcept;
@@ -32,6 +39,12 @@ public:
     /// once when it already is.
     void on_ready(std::function<void(outgoing_response)> ready);
 
+    /// Set by whoever will resolve it (the bus): what to do if the client leaves first.
+    void on_abandon(std::function<void()> forget) { forget_ = std::move(forget); }
+    /// Called by the transport when the client has gone: nothing will be written; the holder
+    /// forgets the request (the transport closes the connection itself). No effect once resolved.
+    void abandon() noexcept;
+
 private:
     void deliver(std::string_view result_json) noexcept;
 
@@ -42,6 +55,7 @@ private:
     // no gain was measurable above this machine's noise, but nothing is lost either).
     std::unique_ptr<std::string> result_;
     std::function<void(outgoing_response)> ready_;
+    std::function<void()> forget_;
 };
 
 } // namespace lp

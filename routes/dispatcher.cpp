@@ -185,6 +185,7 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
         if (is_post) {
             auto call = jsonrpc::parse_call(in.body);
             shape.rpc_id = std::move(call.id);
+            shape.rpc_call_read = true;
             params = std::move(call.params);
             if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
                 session_id = std::string(sid->get_string());

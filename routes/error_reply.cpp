@@ -1,12 +1,16 @@
 #include "routes/error_reply.hpp"
 
+#include "orm_bridge/errors.hpp"
 #include "orm_bridge/pg_error.hpp"
 #include "routes/errors.hpp"
 
 namespace lp {
 namespace {
-/// PostgreSQL's verdict, by SQLSTATE: the client's fault (400), a write on a read-only cursor
-/// (403), a statement past its time (408), the database going away (503), else ours (500).
+/// PostgreSQL's verdict, by SQLSTATE: a value the client sent that does not fit (class 22, 400),
+/// a write on a read-only cursor (403), a statement past its time (408), the database going
+/// away (503), else ours (500, logged). Class 42 (syntax, undefined table or column) is ours
+/// too: every statement is written by the server or a handler, never by the client, so bad
+/// SQL or a missing bus_bus is a bug or a broken installation, not a bad request.
 error_reply describe_database_error(orm::pg::error const& e)
 {
     auto const& state = e.sqlstate();
@@ -20,7 +24,7 @@ error_reply describe_database_error(orm::pg::error const& e)
     if (state == "57014")
         return {408, "werkzeug.exceptions.RequestTimeout", "the statement ran past its time: " + message,
                 std::nullopt};
-    if (state.starts_with("22") || state.starts_with("42"))
+    if (state.starts_with("22"))
         return {400, "werkzeug.exceptions.BadRequest", message, std::nullopt};
     return {500, "werkzeug.exceptions.InternalServerError", message, std::nullopt, true};
 }
@@ -36,6 +40,12 @@ error_reply describe_error(std::exception_ptr error) noexcept
     }
     catch (http_error const& e) {
         return {e.status(), e.name(), e.what(), std::nullopt};
+    }
+    catch (orm::bad_argument const& e) {
+        return {400, "werkzeug.exceptions.BadRequest", e.what(), std::nullopt};
+    }
+    catch (orm::unavailable const& e) {
+        return {503, "werkzeug.exceptions.ServiceUnavailable", e.what(), std::chrono::seconds(1)};
     }
     catch (orm::pg::error const& e) {
         return describe_database_error(e);

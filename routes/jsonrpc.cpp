@@ -39,10 +39,12 @@ std::string result(boost::json::value const& id, boost::json::value const& resul
 
 boost::json::object error_object(error_reply const& reply)
 {
+    // Odoo's codes: 100 for an expired session, 404 for a missing route, else 200.
     bool const session_expired = reply.status == 401;
+    bool const missing = reply.status == 404;
     return {
-        {"code", session_expired ? 100 : 200},
-        {"message", session_expired ? "Odoo Session Expired" : "Odoo Server Error"},
+        {"code", session_expired ? 100 : missing ? 404 : 200},
+        {"message", session_expired ? "Odoo Session Expired" : missing ? "404: Not Found" : "Odoo Server Error"},
         {"data",
          {{"name", reply.name},
           {"message", reply.message},

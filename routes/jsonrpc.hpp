@@ -24,8 +24,10 @@ call parse_call(std::string_view body);
 std::string result(boost::json::value const& id, boost::json::value const& result);
 
 /// `{"jsonrpc":"2.0","id":ID,"error":{"code":..,"message":..,"data":{..}}}`, the shape Odoo
-/// answers with: code 100 "Odoo Session Expired" for authentication errors, otherwise
-/// code 200 "Odoo Server Error"; data carries name, message, arguments and http_status.
+/// answers with: code 100 "Odoo Session Expired" for authentication errors, code 404
+/// "404: Not Found" for a missing route, otherwise code 200 "Odoo Server Error"; data carries
+/// name, message, arguments and http_status (the status the error stands for, even when the
+/// response itself is a 200).
 std::string error(boost::json::value const& id, error_reply const& reply);
 
 /// The error object alone (also used as the body of failed plain-GET json requests).

@@ -47,10 +47,22 @@ outgoing_response http_response(reply_shape const& shape, http_reply reply)
     return out;
 }
 
+/// The status line of an error. Odoo answers a JSON-RPC call's errors with HTTP 200 and the
+/// error object (its web client reads error.code and error.data, and takes any other status
+/// for a lost connection), except a missing route: 404 stays 404. A body that is not a
+/// JSON-RPC call at all is refused before any of that (400), as Odoo 8-15 do; the GET form and
+/// http routes keep the real status.
+unsigned error_status(reply_shape const& shape, error_reply const& error)
+{
+    if (shape.form == reply_form::json_rpc && shape.rpc_call_read && error.status != 404)
+        return 200;
+    return error.status;
+}
+
 outgoing_response error_response(reply_shape const& shape, error_reply const& error)
 {
     outgoing_response out;
-    out.status = error.status;
+    out.status = error_status(shape, error);
     if (error.retry_after)
         out.headers.emplace_back("Retry-After", std::to_string(error.retry_after->count()));
     switch (shape.form) {

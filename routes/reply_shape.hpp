@@ -15,7 +15,8 @@ namespace lp {
 /// Decided by the route's mode and the request's form.
 enum class reply_form {
     json_plain, ///< json mode, original GET form: the bare result
-    json_rpc,   ///< json mode, JSON-RPC POST: the result in an envelope
+    json_rpc,   ///< json mode, JSON-RPC POST: the result in an envelope; errors with HTTP 200
+                ///< (404 excepted) once the call was read, as Odoo's _json_response
     http        ///< http mode: the handler's own body
 };
 
@@ -23,6 +24,7 @@ enum class reply_form {
 struct reply_shape {
     reply_form form = reply_form::json_plain;
     boost::json::value rpc_id;
+    bool rpc_call_read = false; ///< the JSON-RPC envelope parsed: its errors travel in the body
     bool cors = false;
 };
 

@@ -8,6 +8,11 @@
 //   LONGPOLLING_ADD_ROUTE(partner_of_user, "/otherroute", lp::mode::json, true);
 //
 // The registry serves it under longpolling_path ("/openerplongpolling/varroute/<var1>/<var2>").
+// Options follow the fourth argument, in any order, in both macros:
+//
+//   LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route,
+//                     lp::route_option::at_root, lp::route_option::cors,
+//                     lp::route_option::answering_at_timeout(boost::json::array{}))
 #pragma once
 
 #include "routes/errors.hpp"
@@ -61,31 +66,37 @@ struct route_definition {
     bool prefixed = true;   ///< served under longpolling_path (Odoo's own paths are not)
     bool cors = false;      ///< any origin may call it (Odoo's cors="*"), preflight included
     std::optional<boost::json::value> timeout_result; ///< json result at the deadline or shutdown, instead of 408
-
-    /// At the path as written, whatever longpolling_path is (Odoo's /longpolling/poll...).
-    route_definition at_root() const { auto copy = *this; copy.prefixed = false; return copy; }
-    route_definition with_cors() const { auto copy = *this; copy.cors = true; return copy; }
-    /// What a json route answers when it runs out of time (the bus: [], as Odoo's poll does).
-    route_definition answering_at_timeout(boost::json::value result) const
-    {
-        auto copy = *this;
-        copy.timeout_result = std::move(result);
-        return copy;
-    }
 };
+
+/// A route's options: each one changes the definition it is given.
+namespace route_option {
+/// At the path as written, whatever longpolling_path is (Odoo's /longpolling/poll...).
+inline constexpr auto at_root = [](route_definition& d) { d.prefixed = false; };
+/// Any origin may call it (Odoo's cors="*"), preflight included.
+inline constexpr auto cors = [](route_definition& d) { d.cors = true; };
+/// What a json route answers when it runs out of time (the bus: [], as Odoo's poll does).
+inline auto answering_at_timeout(boost::json::value result)
+{
+    return [result = std::move(result)](route_definition& d) { d.timeout_result = result; };
+}
+} // namespace route_option
 
 /// Adds a definition to the program's list of routes (read by the server at start-up).
 void define_route(route_definition definition);
 
 /// Builds a definition; the handler's type must fit the mode, or this does not compile.
-template <mode M>
+/// `options` are route_option values, applied in order.
+template <mode M, class... Options>
 route_definition make_route(std::string_view handler_name, route_path path, bool must_be_authenticated,
-                            boost::asio::awaitable<handler_result_t<M>> (*handler)(request&))
+                            boost::asio::awaitable<handler_result_t<M>> (*handler)(request&), Options const&... options)
 {
-    return route_definition{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt};
+    route_definition d{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt};
+    (options(d), ...);
+    return d;
 }
 
-/// Registers a route while the program starts (what the macros below create, one per route).
+/// Registers a route while the program starts (what the macros below create, one per route;
+/// write the macros, not this).
 struct route_registrar {
     explicit route_registrar(route_definition definition) { define_route(definition); }
 };
@@ -104,16 +115,18 @@ boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration durat
 #define LP_ROUTE_CONCAT_INNER(a, b) a##b
 #define LP_ROUTE_CONCAT(a, b) LP_ROUTE_CONCAT_INNER(a, b)
 
-/// Declares handler `name` and registers it at `path` (the seed's `@longpolling.route`).
-/// The body that follows is the handler; it sees `lp::request& request`.
-#define LONGPOLLING_ROUTE(name, path, route_mode, authenticated)                                      \
+/// Declares handler `name` and registers it at `path` (the seed's `@longpolling.route`),
+/// with optional lp::route_option values after `authenticated`. The body that follows is the
+/// handler; it sees `lp::request& request`.
+#define LONGPOLLING_ROUTE(name, path, route_mode, authenticated, ...)                                 \
     static ::boost::asio::awaitable<::lp::handler_result_t<route_mode>> name(::lp::request& request); \
-    LONGPOLLING_ADD_ROUTE(name, path, route_mode, authenticated);                                     \
+    LONGPOLLING_ADD_ROUTE(name, path, route_mode, authenticated __VA_OPT__(, ) __VA_ARGS__);          \
     static ::boost::asio::awaitable<::lp::handler_result_t<route_mode>> name(::lp::request& request)
 
-/// Registers one more path for an already declared handler (the seed stacks decorators).
-#define LONGPOLLING_ADD_ROUTE(name, path, route_mode, authenticated)                             \
-    static ::lp::route_registrar const LP_ROUTE_CONCAT(lp_route_registrar_, __LINE__)            \
-    {                                                                                            \
-        ::lp::make_route<route_mode>(#name, ::lp::route_path{path}, authenticated, &name)          \
+/// Registers one more path for an already declared handler (the seed stacks decorators), with
+/// the same optional route_option values.
+#define LONGPOLLING_ADD_ROUTE(name, path, route_mode, authenticated, ...)                                  \
+    static ::lp::route_registrar const LP_ROUTE_CONCAT(lp_route_registrar_, __LINE__)                      \
+    {                                                                                                      \
+        ::lp::make_route<route_mode>(#name, ::lp::route_path{path}, authenticated, &name __VA_OPT__(, ) __VA_ARGS__) \
     }

@@ -41,7 +41,6 @@ boost::asio::awaitable<lp::http_reply> static_file(lp::request& request)
     body << in.rdbuf();
     co_return lp::http_reply(body.str(), 200, content_type_of(path));
 }
-static lp::route_registrar const static_route{
-    lp::make_route<lp::mode::http>("static", "/static/<path:file>", false, &static_file)};
+LONGPOLLING_ADD_ROUTE(static_file, "/static/<path:file>", lp::mode::http, lp::public_route);
 
 } // namespace

@@ -11,9 +11,10 @@ namespace json = boost::json;
 
 json::object bus_figures(lp::bus::bus_stats const& s)
 {
-    return {{"waiting", s.waiting},         {"channels", s.channels}, {"recent_rows", s.recent_rows},
+    return {{"waiting", s.waiting},         {"arriving", s.arriving},
+            {"channels", s.channels}, {"recent_rows", s.recent_rows},
             {"fetches", s.fetches},         {"first_reads", s.first_reads}, {"answered", s.answered},
-            {"expired", s.expired}};
+            {"expired", s.expired}, {"departed", s.departed}};
 }
 
 json::object cursor_figures(lp::orm::pool_stats const& s)
@@ -43,6 +44,6 @@ boost::asio::awaitable<json::value> stats(lp::request& request)
     out["databases"] = std::move(databases);
     co_return out;
 }
-static lp::route_registrar const stats_route{lp::make_route<lp::mode::json>("stats", "/stats", false, &stats)};
+LONGPOLLING_ADD_ROUTE(stats, "/stats", lp::mode::json, lp::public_route);
 
 } // namespace

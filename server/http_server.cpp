@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include "server/departure_watch.hpp"
+
 #include "orm_bridge/log.hpp"
 #include "server/websocket_server.hpp"
 
@@ -422,6 +424,12 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             reply->on_ready([this, parked](outgoing_response ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });
+            // A client that leaves (a reload, an aborted poll) frees its slot at once.
+            if (!reply->resolved())
+                watch_departure(parked->socket, reply, [this, parked](deferred_reply& left) {
+                    left.abandon();
+                    connection_ptr(parked, connection_deleter{this}); // closes it
+                });
             co_return;
         }
         bool const keep_alive = c->keep_alive && !stopping_;

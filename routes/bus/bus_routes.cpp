@@ -76,7 +76,9 @@ asio::awaitable<void> update_presence(lp::orm::database* db, std::int64_t uid, s
     }
 }
 
-LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route)
+// Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
+LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, lp::route_option::at_root,
+                  lp::route_option::cors, lp::route_option::answering_at_timeout(json::array{}))
 {
     auto& bus = bus_of(request);
     auto const wanted = client_channels(request);
@@ -108,15 +110,12 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route)
         if (auto key = lp::bus::odoo_json(channel); seen.insert(key).second)
             keys.push_back(std::move(key));
 
-    // The reply is deferred: answered now if rows are there, else by the bus later, while
-    // this coroutine (and the request's) is long gone.
-    co_await bus.subscribe(db, std::move(keys), last, request.deadline(), request.defer());
+    // The reply is deferred: answered now if the recent rows hold some, else by the bus later
+    // (after a read shared with the other arriving polls, or a notification), while this
+    // coroutine (and the request's) is long gone.
+    bus.subscribe(db, std::move(keys), last, request.deadline(), request.defer());
     co_return nullptr;
 }
-// Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
-static lp::route_registrar const poll_route{
-    lp::make_route<lp::mode::json>("poll", "/longpolling/poll", false, &poll).at_root().with_cors().answering_at_timeout(
-        json::array{})};
 
 /// Odoo's res.partner.im_status: offline after 55 s without a poll, away after 30 min idle.
 asio::awaitable<json::value> im_status(lp::request& request)
@@ -146,15 +145,14 @@ asio::awaitable<json::value> im_status(lp::request& request)
     auto rows = co_await request.cursor().query(sql, std::move(params));
     co_return rows;
 }
-static lp::route_registrar const im_status_route{
-    lp::make_route<lp::mode::json>("im_status", "/longpolling/im_status", true, &im_status).at_root()};
+LONGPOLLING_ADD_ROUTE(im_status, "/longpolling/im_status", lp::mode::json, lp::must_be_authenticated,
+                     lp::route_option::at_root);
 
 asio::awaitable<lp::http_reply> health(lp::request&)
 {
     co_return lp::http_reply(R"({"status":"pass"})", 200, "application/json");
 }
-static lp::route_registrar const health_route{
-    lp::make_route<lp::mode::http>("health", "/longpolling/health", false, &health).at_root()};
+LONGPOLLING_ADD_ROUTE(health, "/longpolling/health", lp::mode::http, lp::public_route, lp::route_option::at_root);
 
 /// Odoo 8-14's /longpolling/send: publish `message` on the string channel `channel`.
 asio::awaitable<json::value> send(lp::request& request)
@@ -169,7 +167,7 @@ asio::awaitable<json::value> send(lp::request& request)
     co_await lp::bus::publish(db, std::move(one), request.deadline());
     co_return true;
 }
-static lp::route_registrar const send_route{
-    lp::make_route<lp::mode::json>("send", "/longpolling/send", false, &send).at_root().with_cors()};
+LONGPOLLING_ADD_ROUTE(send, "/longpolling/send", lp::mode::json, lp::public_route, lp::route_option::at_root,
+                     lp::route_option::cors);
 
 } // namespace

@@ -10,12 +10,10 @@ LONGPOLLING_BUS_CHANNELS(partner_channel)
 {
     if (!request.authenticated())
         co_return;
-    auto users = request.model("res.users");
-    boost::json::array const fields{"partner_id"};
-    auto rows = co_await users.read(request.uid(), fields);
-    auto const& partner = rows.at(0).at("partner_id");
-    if (partner.is_array())
-        channels.push_back(boost::json::array{boost::json::string(request.db()), "res.partner", partner.at(0)});
+    // From the database's user cache, which the session check has just filled: no query.
+    auto const user = co_await request.database().users().find(request.uid());
+    if (user && user->partner_id)
+        channels.push_back(boost::json::array{boost::json::string(request.db()), "res.partner", *user->partner_id});
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 #include "routes/bus/publisher.hpp"
 
-#include "routes/bus/message_bus.hpp"
+#include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/odoo_json.hpp"
 
 #include <set>

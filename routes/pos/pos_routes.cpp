@@ -33,9 +33,7 @@ boost::asio::awaitable<json::value> update_connection(lp::request& request)
     co_await lp::bus::publish(*db, std::move(pong), request.deadline());
     co_return 1;
 }
-static lp::route_registrar const update_route{
-    lp::make_route<lp::mode::json>("update_connection", "/pos_longpolling/update", false, &update_connection)
-        .at_root()
-        .with_cors()};
+LONGPOLLING_ADD_ROUTE(update_connection, "/pos_longpolling/update", lp::mode::json, lp::public_route,
+                     lp::route_option::at_root, lp::route_option::cors);
 
 } // namespace

@@ -80,6 +80,8 @@ BOOST_AUTO_TEST_CASE(status_codes)
     BOOST_TEST(missing.status == 404u);
     BOOST_TEST(missing.header("content-type") == "application/json");
     BOOST_TEST(http_request(port, "GET", "/hello").status == 404u); // outside longpolling_path
+    // Odoo's poll is served at its own path only (it was also registered under the prefix).
+    BOOST_TEST(http_request(port, "POST", "/openerplongpolling/longpolling/poll").status == 404u);
 
     auto wrong_method = http_request(port, "DELETE", "/openerplongpolling/hello");
     BOOST_TEST(wrong_method.status == 405u);

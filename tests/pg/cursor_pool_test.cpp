@@ -1,7 +1,7 @@
 // The cursor pool against the real PostgreSQL: the max_cursor bound, FIFO, read-only leases
 // always rolled back, overload, and a PostgreSQL restart.
 #include "orm_bridge/cursor_pool.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 #include "tests/support/pg_database.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_full_queue_fails_fast_with_503)
             try {
                 std::rethrow_exception(e);
             }
-            catch (lp::service_unavailable const& u) {
+            catch (lp::orm::unavailable const& u) {
                 ++refused;
                 BOOST_TEST(std::string(u.what()).find("requests are already waiting") != std::string::npos);
             }
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_database_that_cannot_be_reached_is_503_for_waiters)
         lp::test::run(io, one_login(pool));
         BOOST_FAIL("acquire should fail");
     }
-    catch (lp::service_unavailable const& e) {
+    catch (lp::orm::unavailable const& e) {
         BOOST_TEST(std::string(e.what()).find("is unavailable") != std::string::npos);
     }
     BOOST_TEST(pool.stats().open == 0u);

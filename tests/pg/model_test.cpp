@@ -1,6 +1,6 @@
 // OpenERP's read API on the demo database, compared with hand-checked JSON.
 #include "orm_bridge/model.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 #include "tests/support/pg_database.hpp"
 
 #include <boost/json.hpp>
@@ -29,7 +29,7 @@ struct fixture {
         try {
             lp::test::run(io, std::move(work));
         }
-        catch (lp::bad_request const& e) {
+        catch (lp::orm::bad_argument const& e) {
             return e.what();
         }
         return "accepted";
@@ -82,6 +82,14 @@ BOOST_AUTO_TEST_CASE(search_read_in_one_call)
                == R"([{"id":3,"login":"demo","partner_id":[3,"Marc Demo"]}])");
 }
 
+BOOST_AUTO_TEST_CASE(a_blank_order_is_odoos_default)
+{
+    // Once answered "ORDER BY  LIMIT" (invalid SQL, surfaced as a 400 with raw SQL text).
+    BOOST_TEST(json_of(model("res.users").search(json::array{}, 0, 2, "  ")) == "[2,3]");
+    BOOST_TEST(json_of(model("res.users").search_read(json::array{}, json::array{"login"}, 0, 1, " "))
+               == R"([{"id":2,"login":"admin"}])");
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_name_the_problem_and_reach_no_sql)
 {
     BOOST_TEST(error_of(model("res.nothing").search(json::array{})).starts_with("unknown model 'res.nothing'"));
@@ -111,6 +119,10 @@ BOOST_AUTO_TEST_CASE(raw_read_only_queries)
         BOOST_TEST(e.sqlstate() == "25006");
     }
     BOOST_TEST(db.exec("SELECT count(*) FROM bus_bus") == "1");
+    // The one backstop setting for a leaked lease reaches the session (connection_settings).
+    lp::orm::read_cursor again(*databases.find(db.name()), std::chrono::steady_clock::now() + 10s);
+    BOOST_TEST(json::serialize(lp::test::run(io, again.query("SELECT current_setting('idle_in_transaction_session_timeout') AS t")))
+               == R"([{"t":"1min"}])");
 }
 
 BOOST_AUTO_TEST_CASE(odoo_databases_take_many2one_from_ir_model_fields)

@@ -51,12 +51,28 @@ BOOST_AUTO_TEST_CASE(a_wrong_token_is_refused)
     BOOST_TEST(!find(wrong_secret).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_known_session_costs_no_query)
+{
+    auto sid = make_session("--uid 2 --login admin --password admin --secret " + std::string(secret));
+    auto const& users = databases.find(db.name())->users();
+    BOOST_TEST(find(sid).has_value());
+    auto const reads = users.stats().reads;
+    for (int i = 0; i < 50; ++i)
+        BOOST_TEST(find(sid).has_value());
+    BOOST_TEST(users.stats().reads == reads); // within user_check_every (1 s): from the cache
+}
+
 BOOST_AUTO_TEST_CASE(a_stale_token_is_refused_after_a_password_change)
 {
+    // The row is read again once user_check_every has passed: 0 here, so at once.
+    auto settings = db.settings(2);
+    settings.user_check_every = std::chrono::milliseconds(0);
+    lp::orm::database_set checked{io.get_executor(), {db.name()}, settings};
+    lp::orm::odoo_session_store checked_store{data_dir.path() / "sessions", checked};
     auto sid = make_session("--uid 3 --login demo --password demo --secret " + std::string(secret));
-    BOOST_TEST(find(sid).has_value());
-    db.exec("UPDATE res_users SET password = 'changed' WHERE id = 3");
-    BOOST_TEST(!find(sid).has_value());
+    BOOST_TEST(lp::test::run(io, checked_store.find(sid)).has_value());
+    db.exec("UPDATE res_users SET password = 'changed' WHERE id = 3"); // even without write_date
+    BOOST_TEST(!lp::test::run(io, checked_store.find(sid)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(logged_out_inactive_unknown_and_foreign_sessions_are_refused)

@@ -42,6 +42,13 @@ BOOST_AUTO_TEST_CASE(sessions_from_cookie_query_or_jsonrpc)
     auto refused = http_request(server.port(), "GET", "/openerplongpolling/whoami", "", "Cookie: session_id=" + forged + "\r\n");
     BOOST_TEST(refused.status == 401u);
     BOOST_TEST(json::parse(refused.body).at("error").at("code").as_int64() == 100);
+    // The same through JSON-RPC, as Odoo's web client calls: HTTP 200, code 100.
+    auto refused_rpc = http_request(server.port(), "POST", "/openerplongpolling/whoami",
+                                    R"({"jsonrpc":"2.0","method":"call","params":{},"id":5})",
+                                    "Content-Type: application/json\r\nCookie: session_id=" + forged + "\r\n");
+    BOOST_TEST(refused_rpc.status == 200u);
+    BOOST_TEST(json::parse(refused_rpc.body).at("error").at("code").as_int64() == 100);
+    BOOST_TEST(json::parse(refused_rpc.body).at("error").at("message").as_string() == "Odoo Session Expired");
 }
 
 BOOST_AUTO_TEST_CASE(domains_over_http_and_their_errors)
@@ -56,7 +63,8 @@ BOOST_AUTO_TEST_CASE(domains_over_http_and_their_errors)
     auto bad = http_request(server.port(), "POST", "/openerplongpolling/partners",
                             R"({"jsonrpc":"2.0","params":{"domain":[["nope","=",1]]},"id":2})",
                             cookie + "Content-Type: application/json\r\n");
-    BOOST_TEST(bad.status == 400u);
+    BOOST_TEST(bad.status == 200u); // JSON-RPC: the error travels in the body, as Odoo's
+    BOOST_TEST(json::parse(bad.body).at("error").at("data").at("http_status").as_int64() == 400);
     BOOST_TEST(json::parse(bad.body).at("error").at("data").at("message").as_string()
                == "domain: unknown field 'nope' on res.partner");
 }

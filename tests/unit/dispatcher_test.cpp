@@ -66,10 +66,8 @@ struct fixture {
         lp::make_route<lp::mode::json>("slow", "/slow", false, &slow),
         lp::make_route<lp::mode::json>("fails", "/fails", false, &fails),
         lp::make_route<lp::mode::http>("page", "/page", false, &page),
-        lp::make_route<lp::mode::json>("poll_like", "/longpolling/slow", false, &slow)
-            .at_root()
-            .with_cors()
-            .answering_at_timeout(json::array{}),
+        lp::make_route<lp::mode::json>("poll_like", "/longpolling/slow", false, &slow, lp::route_option::at_root,
+                                       lp::route_option::cors, lp::route_option::answering_at_timeout(json::array{})),
     };
     lp::route_table routes{definitions, "/lp"};
     known_sessions sessions;
@@ -140,7 +138,7 @@ BOOST_AUTO_TEST_CASE(typed_parameters)
 {
     BOOST_TEST(get("/lp/typed/42?flag=true").body == R"({"id":42,"flag":true})");
     BOOST_TEST(get("/lp/typed/x").status == 404u);
-    auto wrong = post("/lp/typed/1", R"({"jsonrpc":"2.0","params":{"flag":"maybe"},"id":1})");
+    auto wrong = get("/lp/typed/1?data=%7B%22flag%22%3A%22maybe%22%7D");
     BOOST_TEST(wrong.status == 400u);
     BOOST_TEST(body_of(wrong).at("error").at("data").at("message").as_string() == "parameter 'flag' must be a boolean");
 }
@@ -187,14 +185,39 @@ BOOST_AUTO_TEST_CASE(authentication_through_cookie_query_or_params)
 
 BOOST_AUTO_TEST_CASE(errors_from_handlers_map_to_statuses)
 {
-    auto bad = post("/lp/fails", R"({"jsonrpc":"2.0","params":{"bad":1},"id":5})");
+    auto bad = get("/lp/fails?bad=1");
     BOOST_TEST(bad.status == 400u);
-    BOOST_TEST(body_of(bad).at("id").as_int64() == 5);
     auto boom = get("/lp/fails");
     BOOST_TEST(boom.status == 500u);
     BOOST_TEST(body_of(boom).at("error").at("data").at("message").as_string() == "database exploded");
     // The dispatcher keeps serving.
     BOOST_TEST(get("/lp/echo/v").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(jsonrpc_errors_are_http_200_with_the_error_object_as_odoo_answers)
+{
+    // Odoo's _json_response: HTTP 200 and the error; its web client reads error.code/data and
+    // takes any other status for a lost connection ("session expired" would never show).
+    auto wrong = post("/lp/typed/1", R"({"jsonrpc":"2.0","params":{"flag":"maybe"},"id":1})");
+    BOOST_TEST(wrong.status == 200u);
+    BOOST_TEST(body_of(wrong).at("id").as_int64() == 1);
+    BOOST_TEST(body_of(wrong).at("error").at("code").as_int64() == 200);
+    BOOST_TEST(body_of(wrong).at("error").at("data").at("http_status").as_int64() == 400);
+    BOOST_TEST(body_of(wrong).at("error").at("data").at("message").as_string() == "parameter 'flag' must be a boolean");
+    auto expired = post("/lp/private", R"({"jsonrpc":"2.0","params":{"session_id":"unknown"},"id":2})");
+    BOOST_TEST(expired.status == 200u);
+    BOOST_TEST(body_of(expired).at("error").at("code").as_int64() == 100);
+    BOOST_TEST(body_of(expired).at("error").at("message").as_string() == "Odoo Session Expired");
+    auto boom = post("/lp/fails", R"({"jsonrpc":"2.0","params":{},"id":3})");
+    BOOST_TEST(boom.status == 200u);
+    BOOST_TEST(body_of(boom).at("error").at("data").at("http_status").as_int64() == 500);
+    // A missing route stays a 404 (Odoo's http_status 404), with code 404.
+    auto missing = post("/lp/nothing", R"({"jsonrpc":"2.0","params":{},"id":4})");
+    BOOST_TEST(missing.status == 404u);
+    BOOST_TEST(body_of(missing).at("error").at("code").as_int64() == 404);
+    // The GET form and http routes keep the real status.
+    BOOST_TEST(get("/lp/private").status == 401u);
+    BOOST_TEST(get("/lp/fails").status == 500u);
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_past_its_deadline_gets_408)
@@ -219,7 +242,8 @@ BOOST_AUTO_TEST_CASE(stop_answers_every_waiting_handler)
     dispatcher.stop();
     io.run();
     BOOST_TEST(first.status == 408u);
-    BOOST_TEST(second.status == 408u);
+    BOOST_TEST(second.status == 200u); // JSON-RPC: the error travels in the body
+    BOOST_TEST(body_of(second).at("error").at("data").at("http_status").as_int64() == 408);
     BOOST_TEST(body_of(second).at("error").at("data").at("message").as_string() == "the server is shutting down");
     io.restart();
     BOOST_TEST(get("/lp/slow").status == 408u);

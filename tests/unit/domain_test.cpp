@@ -1,7 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "orm_bridge/domain.hpp"
-#include "routes/errors.hpp"
+#include "orm_bridge/errors.hpp"
 
 #include <boost/json.hpp>
 
@@ -88,7 +88,7 @@ std::string domain_error(std::string_view domain, table_schema const& schema = u
     try {
         compile(domain, schema);
     }
-    catch (lp::bad_request const& e) {
+    catch (lp::orm::bad_argument const& e) {
         return e.what();
     }
     return "accepted";
@@ -99,7 +99,7 @@ std::string order_of(std::string_view order)
     try {
         return lp::orm::compile_order(order, users());
     }
-    catch (lp::bad_request const& e) {
+    catch (lp::orm::bad_argument const& e) {
         return std::string("error: ") + e.what();
     }
 }
@@ -244,7 +244,7 @@ BOOST_AUTO_TEST_CASE(params_are_untouched_on_error)
     sql_fragment out;
     out.bind("kept");
     BOOST_CHECK_THROW(lp::orm::compile_domain(boost::json::parse(R"([["id", "=", 1], ["login", "=", 5]])"), users(), out),
-                      lp::bad_request);
+                      lp::orm::bad_argument);
     BOOST_TEST(params_text(out.params) == "'kept'");
 }
 
@@ -481,7 +481,7 @@ BOOST_AUTO_TEST_CASE(non_finite_numbers_are_rejected)
 {
     sql_fragment out;
     boost::json::value const domain = boost::json::array{boost::json::array{"credit", "<", 1e308 * 10}};
-    BOOST_CHECK_EXCEPTION(lp::orm::compile_domain(domain, users(), out), lp::bad_request, [](auto const& e) {
+    BOOST_CHECK_EXCEPTION(lp::orm::compile_domain(domain, users(), out), lp::orm::bad_argument, [](auto const& e) {
         return std::string(e.what()) == "domain: numbers must be finite";
     });
 }
@@ -565,8 +565,9 @@ BOOST_AUTO_TEST_CASE(mentions)
 
 BOOST_AUTO_TEST_CASE(order_specs)
 {
-    BOOST_TEST(order_of("") == "");
-    BOOST_TEST(order_of("  \t") == "");
+    // Blank: Odoo's default order, never an empty ORDER BY.
+    BOOST_TEST(order_of("") == R"sql("res_users"."id" ASC)sql");
+    BOOST_TEST(order_of("  \t") == R"sql("res_users"."id" ASC)sql");
     BOOST_TEST(order_of("id") == R"sql("res_users"."id" ASC)sql");
     BOOST_TEST(order_of("login desc, id") == R"sql("res_users"."login" DESC, "res_users"."id" ASC)sql");
     BOOST_TEST(order_of("create_date DESC NULLS LAST") == R"sql("res_users"."create_date" DESC NULLS LAST)sql");

@@ -1,0 +1,100 @@
+#include "routes/bus/fetch_driver.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <limits>
+
+namespace lp::bus {
+namespace json = boost::json;
+using clock = std::chrono::steady_clock;
+
+namespace {
+/// The most rows one fetch of new rows brings; more follow in the next round.
+constexpr int fetch_limit = 4096;
+
+json::value parse_or_text(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    return ec ? json::value(json::string(text)) : v;
+}
+
+/// Rows (id, channel, message[, recent enough]) shaped as a poll returns them.
+std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
+{
+    std::vector<bus_row> rows;
+    rows.reserve(static_cast<std::size_t>(r.rows()));
+    bool const has_recent = r.columns() > 3;
+    for (int i = 0; i < r.rows(); ++i) {
+        bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}, true};
+        if (has_recent)
+            row.recent_enough = r.value(i, 3) == "t";
+        json::object shaped;
+        shaped["id"] = row.id;
+        if (odoo_version < 15)
+            shaped["channel"] = parse_or_text(row.key);
+        shaped["message"] = parse_or_text(r.value(i, 2));
+        row.json = json::serialize(shaped);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+} // namespace
+
+std::string pg_text_array(std::vector<std::string> const& items)
+{
+    std::string out = "{";
+    for (auto const& item : items) {
+        if (out.size() > 1)
+            out += ',';
+        out += '"';
+        for (char c : item) {
+            if (c == '"' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, int odoo_version,
+                                             std::chrono::seconds timeout)
+{
+    read_result out;
+    auto c = co_await db.pool().acquire(clock::now() + std::chrono::seconds(10));
+    if (plan.newest) {
+        std::string const sql = "SELECT COALESCE(max(id), 0) FROM bus_bus";
+        auto r = co_await c.query(sql);
+        out.newest = std::stoll(std::string(r.value(0, 0)));
+    }
+    else if (plan.after) {
+        // (Channel-free and with LIMIT: told apart from the arrivals' read in
+        // pg_stat_statements, and bounded after a long outage.)
+        std::string const sql = "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
+                              + std::to_string(fetch_limit);
+        orm::pg::parameters params{std::to_string(*plan.after)};
+        auto r = co_await c.query(sql, std::move(params));
+        out.fresh = read_rows(r, odoo_version);
+        out.more = out.fresh.size() == static_cast<std::size_t>(fetch_limit);
+    }
+    if (!plan.arrival_keys.empty()) {
+        // Every arriving poll at once: their channels' rows after the smallest last id, and
+        // (for first polls) those of the last `timeout` seconds, flagged so, as Odoo answers.
+        std::string const sql =
+            "SELECT id, channel, message, create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $3)"
+            "  FROM bus_bus WHERE channel = ANY($1::varchar[])"
+            "   AND (id > $2::int8 OR create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $3))"
+            " ORDER BY id";
+        auto const since = plan.arrivals_since.value_or(std::numeric_limits<std::int64_t>::max());
+        auto const recent = plan.first_polls ? timeout.count() : 0;
+        orm::pg::parameters params{pg_text_array(plan.arrival_keys), std::to_string(since), std::to_string(recent)};
+        auto r = co_await c.query(sql, std::move(params));
+        out.for_arrivals = read_rows(r, odoo_version);
+    }
+    co_return out;
+}
+
+} // namespace lp::bus
