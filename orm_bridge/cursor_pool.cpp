@@ -1,6 +1,7 @@
 #include "orm_bridge/cursor_pool.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "orm_bridge/metrics.hpp"
 #include "orm_bridge/pool_core.hpp"
 #include "orm_bridge/errors.hpp"
 
@@ -19,6 +20,19 @@
 namespace lp::orm {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
+
+namespace {
+auto& lease_time = metrics::declare_histogram("lp_cursor_lease_duration_seconds", "How long a request held a cursor");
+auto& refusals = metrics::declare_counter("lp_cursor_unavailable_total",
+                                          "Cursor requests refused (503): pool closed, queue full, timeout, database down");
+
+/// The error for a refused cursor request, counted.
+unavailable refused(std::string const& message)
+{
+    refusals.add();
+    return unavailable(message);
+}
+} // namespace
 
 /// One pooled connection.
 struct cursor::node {
@@ -143,14 +157,16 @@ cursor::cursor(std::shared_ptr<state> pool, node* leased, clock::time_point dead
 
 cursor::cursor(cursor&& other) noexcept
     : pool_(std::move(other.pool_)), node_(std::exchange(other.node_, nullptr)), deadline_(other.deadline_),
-      begun_(other.begun_)
+      leased_at_(other.leased_at_), begun_(other.begun_)
 {
 }
 
 cursor::~cursor()
 {
-    if (node_ && pool_)
+    if (node_ && pool_) {
+        lease_time.observe(std::chrono::duration<double>(clock::now() - leased_at_).count());
         pool_->returned(node_);
+    }
 }
 
 std::string const& cursor::database() const { return pool_->settings.database; }
@@ -211,7 +227,7 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
     auto st = state_;
     auto const& name = st->settings.database;
     if (st->core.closed())
-        throw unavailable("database '" + name + "': the server is shutting down");
+        throw refused("database '" + name + "': the server is shutting down");
     deadline = std::min(deadline, clock::now() + st->settings.acquire_timeout);
 
     // An idle connection, unless others are already queued (strict FIFO). A connection the
@@ -222,7 +238,7 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
         st->core.returned(n, false);
     }
     if (st->core.queue_full())
-        throw unavailable("database '" + name + "': " + std::to_string(st->core.counters().waiting)
+        throw refused("database '" + name + "': " + std::to_string(st->core.counters().waiting)
                           + " requests are already waiting for a cursor");
 
     cursor::waiter self{asio::steady_timer(st->executor, deadline), nullptr, std::nullopt, true};
@@ -243,13 +259,13 @@ asio::awaitable<cursor> cursor_pool::acquire(clock::time_point deadline)
         auto* n = self.granted;
         if (!n->conn.check_alive()) {
             st->core.returned(n, false);
-            throw unavailable("database '" + name + "': the connection was lost");
+            throw refused("database '" + name + "': the connection was lost");
         }
         co_return cursor(st, n, deadline);
     }
     if (self.failure)
-        throw unavailable("database '" + name + "' is unavailable: " + *self.failure);
-    throw unavailable("database '" + name + "': no cursor became free in time (max_cursor="
+        throw refused("database '" + name + "' is unavailable: " + *self.failure);
+    throw refused("database '" + name + "': no cursor became free in time (max_cursor="
                       + std::to_string(st->settings.max_size) + ")");
 }
 

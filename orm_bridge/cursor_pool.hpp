@@ -63,6 +63,7 @@ private:
     std::shared_ptr<state> pool_;
     node* node_;
     std::chrono::steady_clock::time_point deadline_;
+    std::chrono::steady_clock::time_point leased_at_ = std::chrono::steady_clock::now();
     bool begun_ = false;
 };
 

@@ -11,8 +11,17 @@ namespace asio = boost::asio;
 
 database::database(asio::any_io_executor executor, pool_settings settings, pool_settings writer,
                    user_cache_settings users)
-    : pool_(executor, std::move(settings)), writer_(executor, std::move(writer)), users_(executor, pool_, users)
+    : pool_(executor, std::move(settings))
+    , writer_(executor, std::move(writer))
+    , users_(executor, pool_, users)
+    , access_(pool_.settings().database)
 {
+}
+
+table_schema const* database::known_schema(std::string const& table) const
+{
+    auto it = schemas_by_table_.find(table);
+    return it == schemas_by_table_.end() ? nullptr : it->second.get();
 }
 
 asio::awaitable<std::shared_ptr<table_schema const>> database::schema(std::string model, cursor& c)
@@ -75,8 +84,39 @@ asio::awaitable<std::shared_ptr<table_schema const>> database::schema(std::strin
             }
         }
     }
+    if (odoo.value(0, 0) == "t")
+        co_await load_x2many(*schema, c);
     schemas_[model] = schema;
+    schemas_by_table_[table] = schema;
     co_return schema;
+}
+
+asio::awaitable<void> database::load_x2many(table_schema& schema, cursor& c)
+{
+    // Stored many2many fields name their link table (Odoo 9+); the followers field of
+    // mail.thread is computed, searched through mail_followers.
+    std::string const columns_sql =
+        "SELECT count(*) = 3 FROM pg_attribute WHERE attrelid = 'ir_model_fields'::regclass"
+        "   AND attname IN ('relation_table', 'column1', 'column2') AND NOT attisdropped";
+    auto has_columns = co_await c.query(columns_sql);
+    if (has_columns.value(0, 0) != "t")
+        co_return;
+    std::string const fields_sql =
+        "SELECT name, relation, relation_table, column1, column2,"
+        "       to_regclass('mail_followers') IS NOT NULL"
+        "  FROM ir_model_fields WHERE model = $1 AND ttype = 'many2many' ORDER BY name";
+    pg::parameters model_name{schema.model};
+    auto fields = co_await c.query(fields_sql, std::move(model_name));
+    for (int row = 0; row < fields.rows(); ++row) {
+        std::string name(fields.value(row, 0));
+        std::string target(fields.value(row, 1));
+        std::replace(target.begin(), target.end(), '.', '_');
+        if (!fields.is_null(row, 2) && !fields.is_null(row, 3) && !fields.is_null(row, 4))
+            schema.x2many.push_back({name, std::string(fields.value(row, 2)), std::string(fields.value(row, 3)),
+                                     std::string(fields.value(row, 4)), target, std::nullopt});
+        else if (name == "message_partner_ids" && fields.value(row, 5) == "t")
+            schema.x2many.push_back({name, "mail_followers", "res_id", "partner_id", target, schema.model});
+    }
 }
 
 pg::connection_parameters connection_parameters_for(connection_settings const& settings, std::string const& dbname,

@@ -1,6 +1,7 @@
 // The databases the server serves (-d): a cursor pool and the table schemas read so far, each.
 #pragma once
 
+#include "orm_bridge/access_rules.hpp"
 #include "orm_bridge/cursor_pool.hpp"
 #include "orm_bridge/table_schema.hpp"
 #include "orm_bridge/user_cache.hpp"
@@ -35,11 +36,21 @@ public:
     /// Errors: orm::bad_argument when the model name is malformed or no such table exists.
     boost::asio::awaitable<std::shared_ptr<table_schema const>> schema(std::string model, cursor& c);
 
+    /// The schema of `table` if schema() has read it already, else nullptr (never waits).
+    table_schema const* known_schema(std::string const& table) const;
+
+    /// Odoo's access rights and record rules on this database, cached.
+    access_rules& access() { return access_; }
+
 private:
+    boost::asio::awaitable<void> load_x2many(table_schema& schema, cursor& c);
+
     cursor_pool pool_;
     cursor_pool writer_;
     user_cache users_;
     std::unordered_map<std::string, std::shared_ptr<table_schema const>> schemas_;
+    std::unordered_map<std::string, std::shared_ptr<table_schema const>> schemas_by_table_;
+    access_rules access_;
 };
 
 /// How to reach PostgreSQL, shared by every database.

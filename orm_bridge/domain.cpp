@@ -2,9 +2,12 @@
 
 #include "orm_bridge/errors.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -27,6 +30,7 @@ constexpr std::size_t max_terms = 1000;
 constexpr std::size_t max_list_values = 10000;
 constexpr std::size_t max_domain_values = 30000;
 constexpr std::size_t max_order_items = 20;
+constexpr std::size_t max_path_segments = 6;
 
 [[noreturn]] void domain_error(std::string const& what)
 {
@@ -68,7 +72,9 @@ bool is_integer(json::value const& v, std::int64_t n)
 // ---------------------------------------------------------------------------------------------
 // Operators
 
-enum class op_code { eq, ne, lt, le, gt, ge, in, not_in, like, ilike, not_like, not_ilike, eq_like, eq_ilike, eq_opt };
+enum class op_code {
+    eq, ne, lt, le, gt, ge, in, not_in, like, ilike, not_like, not_ilike, eq_like, eq_ilike, eq_opt, child_of, parent_of
+};
 
 struct op_name {
     std::string_view text;
@@ -81,11 +87,19 @@ constexpr op_name known_operators[] = {
     {">=", op_code::ge},          {"in", op_code::in},         {"not in", op_code::not_in},
     {"like", op_code::like},      {"ilike", op_code::ilike},   {"not like", op_code::not_like},
     {"not ilike", op_code::not_ilike}, {"=like", op_code::eq_like}, {"=ilike", op_code::eq_ilike},
-    {"=?", op_code::eq_opt},
+    {"=?", op_code::eq_opt},      {"child_of", op_code::child_of}, {"parent_of", op_code::parent_of},
 };
 
-// Real Odoo operators this bridge does not implement (they need the model graph or subqueries).
-constexpr std::string_view unsupported_operators[] = {"child_of", "parent_of", "any", "not any"};
+// Real Odoo operators this bridge does not implement.
+constexpr std::string_view unsupported_operators[] = {"any", "not any"};
+
+std::string_view text_of(op_code code)
+{
+    for (auto const& known : known_operators)
+        if (known.code == code)
+            return known.text;
+    return "=";
+}
 
 /// Odoo's leaf negation (TERM_OPERATORS_NEGATION): "!" is pushed into the leaf when an inverse
 /// operator exists, so ['!', (f, '=', x)] keeps the rows where f is NULL, as in Odoo.
@@ -124,7 +138,9 @@ char const* comparison_sql(op_code code)
 enum class term_kind { and_op, or_op, not_op, leaf };
 
 struct leaf_term {
-    column_info const* column = nullptr; ///< null for the constant leaves [1,'=',1] / [0,'=',1]
+    column_info const* column = nullptr; ///< null for the constant leaves, paths and x2many fields
+    x2many_info const* link = nullptr;   ///< a many2many field (or the followers)
+    std::string_view path;               ///< "partner_id.commercial_partner_id": a field path
     bool constant = false;               ///< the constant leaf's value
     op_code code = op_code::eq;
     std::string op_text;                 ///< the operator as the client wrote it (lowercased), for messages
@@ -155,9 +171,12 @@ leaf_term parse_leaf(json::array const& a, std::size_t index, table_schema const
         domain_error("leaf at index " + std::to_string(index) + ": the field must be a string");
     leaf.column = schema.find(*field);
     if (!leaf.column) {
-        if (field->find('.') != json::string::npos)
-            domain_error("field paths such as " + quoted(*field) + " are not supported");
-        domain_error("unknown field " + quoted(*field) + " on " + schema.model);
+        auto const dot = field->find('.');
+        auto const head = std::string_view(*field).substr(0, dot);
+        if (dot != json::string::npos && (schema.find(head) || schema.find_x2many(head)))
+            leaf.path = *field;
+        else if ((leaf.link = schema.find_x2many(*field)) == nullptr)
+            domain_error("unknown field " + quoted(*field) + " on " + schema.model);
     }
     if (!op)
         domain_error("operator for field " + quoted(*field) + " must be a string");
@@ -249,7 +268,7 @@ std::vector<term> distribute_not(std::vector<term> const& terms)
         case term_kind::leaf: {
             term out = t;
             if (neg) {
-                if (!out.leaf.column)
+                if (!out.leaf.column && !out.leaf.link && out.leaf.path.empty())
                     out.leaf.constant = !out.leaf.constant;
                 else if (auto const inverse = negation_of(out.leaf.code))
                     out.leaf.code = *inverse;
@@ -450,8 +469,180 @@ condition compile_like(leaf_term const& leaf, std::string const& col, sql_fragme
     return {sql};
 }
 
-condition compile_leaf(leaf_term const& leaf, table_schema const& schema, sql_fragment& out)
+
+// ---------------------------------------------------------------------------------------------
+// Hierarchies, field paths and many2many fields: sub-selects on other tables
+
+condition compile_leaf(leaf_term const& leaf, table_schema const& schema, sql_fragment& out,
+                       domain_scope const& scope);
+
+/// The schema of another table, through the scope (which may ask its caller to load it first).
+table_schema const& related_schema(std::string const& table, domain_scope const& scope)
 {
+    if (!scope.schema_of)
+        domain_error("field paths, many2many fields and hierarchy operators need the model graph");
+    auto const* found = scope.schema_of(table);
+    if (!found)
+        throw schema_needed{table};
+    return *found;
+}
+
+/// The ids of a child_of / parent_of operand (an id or a list of ids) as a bound int8[]; nullopt
+/// when there are none (Odoo's FALSE_LEAF).
+std::optional<std::string> id_array_param(leaf_term const& leaf, sql_fragment& out)
+{
+    std::vector<json::value const*> values;
+    if (auto const* list = leaf.value->if_array()) {
+        if (list->size() > max_list_values)
+            domain_error("operator " + quoted(leaf.op_text) + " takes at most " + std::to_string(max_list_values) + " ids");
+        for (auto const& v : *list)
+            values.push_back(&v);
+    }
+    else {
+        values.push_back(leaf.value);
+    }
+    std::string ids;
+    for (auto const* v : values) {
+        if (is_unset(*v))
+            continue;
+        if (!v->is_int64() && !v->is_uint64())
+            domain_error("operator " + quoted(leaf.op_text) + " expects record ids, got " + json::serialize(*v));
+        ids += (ids.empty() ? "" : ",") + *number_text(*v);
+    }
+    if (ids.empty())
+        return std::nullopt;
+    return out.bind("{" + ids + "}") + "::int8[]";
+}
+
+/// Odoo's child_of / parent_of: the records under (or above) the given ones, themselves included,
+/// through parent_path when the model stores it, else by walking parent_id.
+condition compile_hierarchy(leaf_term const& leaf, table_schema const& schema, std::string const& col,
+                            sql_fragment& out, domain_scope const& scope)
+{
+    auto const& c = *leaf.column;
+    if (c.name != "id" && !c.many2one_table)
+        domain_error("operator " + quoted(leaf.op_text) + " needs a many2one field or 'id', not " + quoted(c.name));
+    auto const ids = id_array_param(leaf, out);
+    if (!ids)
+        return {"FALSE"};
+    table_schema const* tree = c.name == "id" ? &schema : &related_schema(*c.many2one_table, scope);
+    auto const t = quote_identifier(tree->table);
+    bool const children = leaf.code == op_code::child_of;
+    std::string select;
+    if (tree->find("parent_path")) {
+        // The prefixes are computed once (an InitPlan), not joined row by row.
+        if (children)
+            select = "SELECT \"lp_h\".\"id\" FROM " + t + " \"lp_h\" WHERE \"lp_h\".\"parent_path\" LIKE ANY (ARRAY("
+                     "SELECT \"lp_r\".\"parent_path\" || '%' FROM " + t + " \"lp_r\" WHERE \"lp_r\".\"id\" = ANY(" + *ids + ")))";
+        else
+            select = "SELECT \"lp_a\".\"id\"::int8 FROM " + t + " \"lp_h\", unnest(string_to_array(rtrim(\"lp_h\".\"parent_path\", "
+                     "'/'), '/')) AS \"lp_a\"(\"id\") WHERE \"lp_h\".\"id\" = ANY(" + *ids + ")";
+    }
+    else if (auto const* parent = tree->find("parent_id"); parent && parent->many2one_table == tree->table) {
+        if (children)
+            select = "WITH RECURSIVE \"lp_h\"(\"id\") AS (SELECT \"id\" FROM " + t + " WHERE \"id\" = ANY(" + *ids + ") UNION "
+                     "SELECT \"lp_c\".\"id\" FROM " + t + " \"lp_c\" JOIN \"lp_h\" ON \"lp_c\".\"parent_id\" = \"lp_h\".\"id\") "
+                     "SELECT \"id\" FROM \"lp_h\"";
+        else
+            select = "WITH RECURSIVE \"lp_h\"(\"id\", \"up\") AS (SELECT \"id\", \"parent_id\" FROM " + t + " WHERE \"id\" = ANY(" +
+                     *ids + ") UNION SELECT \"lp_c\".\"id\", \"lp_c\".\"parent_id\" FROM " + t + " \"lp_c\" JOIN \"lp_h\" ON "
+                     "\"lp_c\".\"id\" = \"lp_h\".\"up\") SELECT \"id\" FROM \"lp_h\"";
+    }
+    else {
+        domain_error("operator " + quoted(leaf.op_text) + ": " + tree->table + " has no parent_path or parent_id");
+    }
+    return {col + " IN (" + select + ")"};
+}
+
+/// The other table's condition for a sub-search: the domain, and what the scope restricts there
+/// (the caller's record rules on that model, for a client's domain).
+std::string sub_search(json::value const& domain, table_schema const& target, sql_fragment& out,
+                       domain_scope const& scope)
+{
+    auto const t = quote_identifier(target.table);
+    auto where = compile_domain(domain, target, out, scope);
+    if (scope.restrict)
+        if (auto rules = scope.restrict(target, out); !rules.empty())
+            where = "(" + where + ") AND " + rules;
+    return "SELECT " + t + ".\"id\" FROM " + t + " WHERE " + where;
+}
+
+/// The one-leaf domain [rest, operator, value] for the next table of a path.
+json::value rest_of_path(leaf_term const& leaf, std::string_view rest)
+{
+    return json::array{json::array{json::string(rest), json::string(text_of(leaf.code)), *leaf.value}};
+}
+
+/// Odoo's many2one path ('partner_id.commercial_partner_id', op, v): partner_id IN (SELECT id
+/// FROM res_partner WHERE commercial_partner_id op v), without the active filter, as Odoo does.
+condition compile_path(leaf_term const& leaf, table_schema const& schema, sql_fragment& out, domain_scope const& scope)
+{
+    auto const dot = leaf.path.find('.');
+    auto const head = leaf.path.substr(0, dot);
+    auto const rest = leaf.path.substr(dot + 1);
+    if (std::count(leaf.path.begin(), leaf.path.end(), '.') >= static_cast<long>(max_path_segments))
+        domain_error("field path " + quoted(leaf.path) + " is too long");
+    auto const sub = rest_of_path(leaf, rest);
+    if (auto const* c = schema.find(head)) {
+        if (!c->many2one_table)
+            domain_error("field path " + quoted(leaf.path) + ": " + quoted(head) + " is not a many2one");
+        auto const& target = related_schema(*c->many2one_table, scope);
+        return {quote_identifier(schema.table) + "." + quote_identifier(head) + " IN (" + sub_search(sub, target, out, scope) + ")"};
+    }
+    auto const& link = *schema.find_x2many(head);
+    auto const& target = related_schema(link.target_table, scope);
+    auto const l = quote_identifier(link.link_table);
+    std::string owners = "SELECT " + l + "." + quote_identifier(link.owner_column) + " FROM " + l + " WHERE ";
+    if (link.link_model)
+        owners += l + ".\"res_model\" = " + out.bind(*link.link_model) + " AND ";
+    owners += l + "." + quote_identifier(link.target_column) + " IN (" + sub_search(sub, target, out, scope) + ")";
+    return {quote_identifier(schema.table) + ".\"id\" IN (" + owners + ")"};
+}
+
+/// A many2many field: the records linked to a matching target ('in', '=', child_of,
+/// parent_of), or not ('not in', '!='); with False alone, the records linked to nothing.
+condition compile_x2many(leaf_term const& leaf, table_schema const& schema, sql_fragment& out, domain_scope const& scope)
+{
+    auto const& link = *leaf.link;
+    bool const negative = leaf.code == op_code::ne || leaf.code == op_code::not_in;
+    auto const positive = negative ? *negation_of(leaf.code) : leaf.code;
+    if (positive != op_code::eq && positive != op_code::in && positive != op_code::child_of && positive != op_code::parent_of)
+        domain_error("operator " + quoted(leaf.op_text) + " is not supported on the many2many field " + quoted(link.name));
+    auto const l = quote_identifier(link.link_table);
+    auto const owner = l + "." + quote_identifier(link.owner_column);
+    std::string owners = "SELECT " + owner + " FROM " + l + " WHERE " + owner + " IS NOT NULL";
+    if (link.link_model)
+        owners += " AND " + l + ".\"res_model\" = " + out.bind(*link.link_model);
+
+    bool nothing_but_unset = true;
+    if (auto const* list = leaf.value->if_array()) {
+        for (auto const& v : *list)
+            nothing_but_unset = nothing_but_unset && is_unset(v);
+    }
+    else {
+        nothing_but_unset = is_unset(*leaf.value);
+    }
+    auto const id = quote_identifier(schema.table) + ".\"id\"";
+    if (nothing_but_unset && (positive == op_code::eq || positive == op_code::in))
+        return {id + (negative ? " IN (" : " NOT IN (") + owners + ")"};
+
+    // The target side, compiled as a many2one column of the link table.
+    table_schema link_schema{"", link.link_table, {column_info{link.target_column, "int4", link.target_table}}, {}};
+    leaf_term target = leaf;
+    target.link = nullptr;
+    target.column = &link_schema.columns.front();
+    target.code = positive;
+    auto const match = compile_leaf(target, link_schema, out, scope);
+    return {id + (negative ? " NOT IN (" : " IN (") + owners + " AND " + match.sql + ")"};
+}
+
+condition compile_leaf(leaf_term const& leaf, table_schema const& schema, sql_fragment& out,
+                       domain_scope const& scope)
+{
+    if (!leaf.path.empty())
+        return compile_path(leaf, schema, out, scope);
+    if (leaf.link)
+        return compile_x2many(leaf, schema, out, scope);
     if (!leaf.column)
         return {leaf.constant ? "TRUE" : "FALSE"};
     auto const& c = *leaf.column;
@@ -460,6 +651,9 @@ condition compile_leaf(leaf_term const& leaf, table_schema const& schema, sql_fr
     bool const bool_column = kind_of(c) == value_kind::boolean;
 
     switch (leaf.code) {
+    case op_code::child_of:
+    case op_code::parent_of:
+        return compile_hierarchy(leaf, schema, col, out, scope);
     case op_code::in:
     case op_code::not_in:
         return compile_in(leaf, col, out);
@@ -501,14 +695,14 @@ condition compile_leaf(leaf_term const& leaf, table_schema const& schema, sql_fr
 }
 
 std::string compile_terms(std::vector<term> const& terms, table_schema const& schema, sql_fragment& out,
-                          std::size_t first_param)
+                          std::size_t first_param, domain_scope const& scope)
 {
     // Leaves first, in domain order, so placeholders are numbered as the client reads the domain.
     std::vector<condition> leaves(terms.size());
     for (std::size_t i = 0; i < terms.size(); ++i) {
         if (terms[i].kind != term_kind::leaf)
             continue;
-        leaves[i] = compile_leaf(terms[i].leaf, schema, out);
+        leaves[i] = compile_leaf(terms[i].leaf, schema, out, scope);
         if (terms[i].wrap_not)
             leaves[i] = {"(NOT " + (leaves[i].parenthesized ? leaves[i].sql : "(" + leaves[i].sql + ")") + ")", true};
         if (out.params.size() - first_param > max_domain_values)
@@ -575,7 +769,8 @@ std::string_view trimmed(std::string_view s)
 
 } // namespace
 
-std::string compile_domain(json::value const& domain, table_schema const& schema, sql_fragment& out)
+std::string compile_domain(json::value const& domain, table_schema const& schema, sql_fragment& out,
+                           domain_scope const& scope)
 {
     auto const* list = domain.if_array();
     if (!list)
@@ -588,7 +783,7 @@ std::string compile_domain(json::value const& domain, table_schema const& schema
     check_arity(terms);
     auto const first_param = out.params.size();
     try {
-        return compile_terms(distribute_not(terms), schema, out, first_param);
+        return compile_terms(distribute_not(terms), schema, out, first_param, scope);
     }
     catch (...) {
         // Leave `out` as it was: the caller may report the error and reuse the fragment.

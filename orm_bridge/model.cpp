@@ -1,9 +1,10 @@
 #include "orm_bridge/model.hpp"
 
 #include "orm_bridge/domain.hpp"
-#include "orm_bridge/pg_value.hpp"
-#include "orm_bridge/sql_fragment.hpp"
 #include "orm_bridge/errors.hpp"
+#include "orm_bridge/pg_value.hpp"
+#include "orm_bridge/record_rules.hpp"
+#include "orm_bridge/sql_fragment.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -81,12 +82,23 @@ std::string select_list(table_schema const& schema, std::vector<column_info cons
     return sql;
 }
 
-/// The WHERE condition: the domain, plus Odoo's implicit active = true unless the domain
-/// mentions "active" or the context says active_test = false.
-std::string condition(json::value const& domain, table_schema const& schema, json::object const& context,
-                      sql_fragment& out)
+/// Thrown while compiling when a field path searches a model whose rules are not loaded yet.
+struct rules_needed {
+    std::string table;
+};
+
+std::string model_of(std::string table)
 {
-    auto sql = compile_domain(domain, schema, out);
+    std::replace(table.begin(), table.end(), '_', '.');
+    return table;
+}
+
+/// The domain's condition, plus Odoo's implicit active = true unless the domain mentions
+/// "active" or the context says active_test = false.
+std::string condition(json::value const& domain, table_schema const& schema, json::object const& context,
+                      sql_fragment& out, domain_scope const& scope)
+{
+    auto sql = compile_domain(domain, schema, out, scope);
     bool active_test = true;
     if (auto const* flag = context.if_contains("active_test"); flag && flag->is_bool())
         active_test = flag->get_bool();
@@ -183,9 +195,59 @@ asio::awaitable<json::array> records(pg::result const& rows, std::vector<column_
 
 } // namespace
 
-model::model(database& db, std::string name, clock::time_point deadline, json::object context)
-    : db_(db), name_(std::move(name)), deadline_(deadline), context_(std::move(context))
+model::model(database& db, std::string name, clock::time_point deadline, json::object context, caller who)
+    : db_(db), name_(std::move(name)), deadline_(deadline), context_(std::move(context)), who_(std::move(who))
 {
+}
+
+model model::sudo() const
+{
+    return model(db_, name_, deadline_, context_, caller::superuser());
+}
+
+asio::awaitable<std::string> model::restricted(json::value const* domain, table_schema const& schema, cursor& c,
+                                               sql_fragment& out)
+{
+    auto& access = db_.access();
+    auto const rules = co_await access.read_rules(who_, schema, db_, c);
+    auto const report = [&access](evaluated_rule const& rule, std::string const& reason) {
+        access.report_unusable(rule, reason);
+    };
+    domain_scope rule_scope;
+    rule_scope.schema_of = [this](std::string const& table) { return db_.known_schema(table); };
+    // Field paths in the caller's domain search other models as the caller, as Odoo does: with
+    // their rules there. Rules themselves are evaluated as the superuser (rule_scope).
+    domain_scope client_scope = rule_scope;
+    if (!who_.is_superuser())
+        client_scope.restrict = [&](table_schema const& related, sql_fragment& o) {
+            auto related_rules = access.cached_read_rules(who_, related.table);
+            if (!related_rules)
+                throw rules_needed{related.table};
+            return combine_rules(*related_rules, related, o, rule_scope, report);
+        };
+    auto const first_param = out.params.size();
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        std::optional<std::string> missing_schema, missing_rules;
+        try {
+            std::string sql = rules ? combine_rules(*rules, schema, out, rule_scope, report) : "";
+            if (domain) {
+                auto const client = condition(*domain, schema, context_, out, client_scope);
+                sql = sql.empty() ? client : sql + " AND " + client;
+            }
+            co_return sql.empty() ? "TRUE" : sql;
+        }
+        catch (schema_needed const& needed) {
+            missing_schema = needed.table;
+        }
+        catch (rules_needed const& needed) {
+            missing_rules = needed.table;
+        }
+        out.params.resize(first_param);
+        auto related = co_await db_.schema(model_of(missing_schema ? *missing_schema : *missing_rules), c);
+        if (missing_rules)
+            co_await access.read_rules(who_, *related, db_, c);
+    }
+    throw bad_argument("domain: goes through too many models");
 }
 
 asio::awaitable<json::array> model::read(json::value ids, json::value fields)
@@ -195,10 +257,23 @@ asio::awaitable<json::array> model::read(json::value ids, json::value fields)
     auto schema = co_await db_.schema(name_, c);
     auto const columns = selected_columns(*schema, fields);
     std::set<std::int64_t> const unique(wanted.begin(), wanted.end());
-    pg::parameters id_list{id_array(unique)};
+    sql_fragment query;
+    auto const id_param = query.bind(id_array(unique));
+    auto const where = co_await restricted(nullptr, *schema, c, query);
     auto rows = co_await c.query("SELECT " + select_list(*schema, columns) + " FROM " + quote_identifier(schema->table)
-                                     + " WHERE " + quote_identifier(schema->table) + ".\"id\" = ANY($1::int8[])",
-                                 std::move(id_list));
+                                     + " WHERE " + quote_identifier(schema->table) + ".\"id\" = ANY(" + id_param + "::int8[]) AND "
+                                     + where,
+                                 std::move(query.params));
+    if (static_cast<std::size_t>(rows.rows()) < unique.size() && where != "TRUE") {
+        // Odoo tells a record the rules hide (AccessError) from one that does not exist.
+        pg::parameters all{id_array(unique)};
+        auto existing = co_await c.query("SELECT count(*) FROM " + quote_identifier(schema->table)
+                                             + " WHERE \"id\" = ANY($1::int8[])",
+                                         std::move(all));
+        if (std::stoll(std::string(existing.value(0, 0))) > rows.rows())
+            throw access_denied("Due to security restrictions, you are not allowed to access '" + name_
+                               + "' records.\n\n(Operation: read, Document model: " + name_ + ")");
+    }
     auto found = co_await records(rows, columns, db_, c);
     // OpenERP answers in the order of the ids asked for, each once.
     std::unordered_map<std::int64_t, json::value*> by_id;
@@ -223,7 +298,7 @@ asio::awaitable<json::array> model::search(json::value domain, std::int64_t offs
     auto c = co_await db_.pool().acquire(deadline_);
     auto schema = co_await db_.schema(name_, c);
     sql_fragment query;
-    auto const where = condition(domain, *schema, context_, query);
+    auto const where = co_await restricted(&domain, *schema, c, query);
     auto const ordering = compile_order(order, *schema);
     auto rows = co_await c.query("SELECT " + quote_identifier(schema->table) + ".\"id\" FROM "
                                      + quote_identifier(schema->table) + " WHERE " + where + " ORDER BY " + ordering
@@ -242,7 +317,7 @@ asio::awaitable<json::array> model::search_read(json::value domain, json::value 
     auto schema = co_await db_.schema(name_, c);
     auto const columns = selected_columns(*schema, fields);
     sql_fragment query;
-    auto const where = condition(domain, *schema, context_, query);
+    auto const where = co_await restricted(&domain, *schema, c, query);
     auto const ordering = compile_order(order, *schema);
     auto rows = co_await c.query("SELECT " + select_list(*schema, columns) + " FROM " + quote_identifier(schema->table)
                                      + " WHERE " + where + " ORDER BY " + ordering + paging(offset, limit),
@@ -256,7 +331,7 @@ asio::awaitable<std::int64_t> model::search_count(json::value domain)
     auto c = co_await db_.pool().acquire(deadline_);
     auto schema = co_await db_.schema(name_, c);
     sql_fragment query;
-    auto const where = condition(domain, *schema, context_, query);
+    auto const where = co_await restricted(&domain, *schema, c, query);
     auto rows = co_await c.query("SELECT count(*) FROM " + quote_identifier(schema->table) + " WHERE " + where,
                                  std::move(query.params));
     co_return std::stoll(std::string(rows.value(0, 0)));

@@ -37,16 +37,13 @@ asio::awaitable<std::optional<session>> odoo_session_store::find(std::string ses
     // the database's user cache: a known session costs no query (changes are seen within
     // about a second).
     auto const user = co_await db->users().find(data->uid);
-    if (!user || !user->active)
+    if (!user || !user->token.active)
         co_return std::nullopt;
-    if (data->session_token) {
-        if (!user->database_secret)
-            co_return std::nullopt;
-        session_token_fields const fields{true, data->uid, user->login, user->password, *user->database_secret};
-        if (!tokens_equal(compute_session_token(session_id, fields), *data->session_token))
-            co_return std::nullopt;
-    }
-    co_return session{session_id, data->db, data->uid, data->login.empty() ? user->login : data->login, data->context};
+    if (data->session_token
+        && (!user->has_secret || !tokens_equal(compute_session_token(session_id, user->token), *data->session_token)))
+        co_return std::nullopt;
+    co_return session{session_id, data->db, data->uid, data->login.empty() ? user->token.login : data->login,
+                      data->context};
 }
 
 } // namespace lp::orm

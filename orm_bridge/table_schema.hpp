@@ -16,10 +16,30 @@ struct column_info {
     std::optional<std::string> many2one_table; ///< the related table, when the column is a many2one
 };
 
+/// A many2many (or Odoo's computed followers field) as a link table: the records of this
+/// table whose id is in `link_table`.`owner_column` next to a `target_column` that matches.
+struct x2many_info {
+    std::string name;           ///< field name, e.g. "company_ids"
+    std::string link_table;     ///< "res_company_users_rel", or "mail_followers"
+    std::string owner_column;   ///< "user_id" (the id of this table's record), or "res_id"
+    std::string target_column;  ///< "cid" (the id of the related record), or "partner_id"
+    std::string target_table;   ///< "res_company"
+    std::optional<std::string> link_model; ///< mail_followers.res_model must equal this model
+};
+
 struct table_schema {
     std::string model;                 ///< "res.users"
     std::string table;                 ///< "res_users"
     std::vector<column_info> columns;  ///< in the table's column order
+    std::vector<x2many_info> x2many{}; ///< many2many fields known from ir_model_fields
+
+    x2many_info const* find_x2many(std::string_view field) const
+    {
+        for (auto const& f : x2many)
+            if (f.name == field)
+                return &f;
+        return nullptr;
+    }
 
     column_info const* find(std::string_view column) const
     {

@@ -113,15 +113,16 @@ struct user_cache::state : std::enable_shared_from_this<state> {
             auto const read_at = clock::now();
             for (int i = 0; i < r.rows(); ++i) {
                 user_record row;
-                row.id = std::stoll(std::string(r.value(i, 0)));
-                row.active = r.value(i, 1) == "t";
-                row.login = std::string(r.value(i, 2));
-                row.password = text_or_null(r, i, 3);
+                row.token.id = std::stoll(std::string(r.value(i, 0)));
+                row.token.active = r.value(i, 1) == "t";
+                row.token.login = std::string(r.value(i, 2));
+                row.token.password = text_or_null(r, i, 3);
                 if (!r.is_null(i, 4))
                     row.partner_id = std::stoll(std::string(r.value(i, 4)));
-                row.database_secret = text_or_null(r, i, 5);
-                ids.erase(row.id);
-                auto& e = self->entries[row.id];
+                row.has_secret = !r.is_null(i, 5);
+                row.token.database_secret = std::string(r.value(i, 5));
+                ids.erase(row.token.id);
+                auto& e = self->entries[row.token.id];
                 e.row = std::move(row);
                 e.read_at = read_at;
                 e.used_at = std::max(e.used_at, now);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "orm_bridge/cursor_pool.hpp"
+#include "orm_bridge/session_token.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,12 +18,9 @@ namespace lp::orm {
 
 /// What Odoo's session token and the bus's channel hooks need of a user.
 struct user_record {
-    bool active = false;
-    std::int64_t id = 0;
-    std::string login;
-    std::optional<std::string> password; ///< NULL when the user has no local password
+    session_token_fields token; ///< the row and database.secret the session token comes from
+    bool has_secret = false;    ///< database.secret is set (without it no token is valid)
     std::optional<std::int64_t> partner_id;
-    std::optional<std::string> database_secret; ///< ir_config_parameter database.secret
 };
 
 struct user_cache_settings {

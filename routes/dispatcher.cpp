@@ -179,21 +179,23 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
 
     // Parameters: query (or data / JSON-RPC params), form body, then path variables.
     std::optional<std::string> session_id = find_cookie(in.cookie, "session_id");
-    json::object params;
+    bool const json_rpc = route.route_mode == mode::json && is_post;
+    shape.form = route.route_mode == mode::http ? reply_form::http
+                 : json_rpc                     ? reply_form::json_rpc
+                                                : reply_form::json_plain;
+    // A JSON-RPC body's params are kept as parsed, in their own bounded storage (moved, not copied).
+    auto rpc = json_rpc ? jsonrpc::parse_call(in.body) : jsonrpc::call{};
+    json::object params(std::move(rpc.params));
     if (route.route_mode == mode::json) {
-        shape.form = is_post ? reply_form::json_rpc : reply_form::json_plain;
-        if (is_post) {
-            auto call = jsonrpc::parse_call(in.body);
-            shape.rpc_id = std::move(call.id);
+        if (json_rpc) {
+            shape.rpc_id = std::move(rpc.id);
             shape.rpc_call_read = true;
-            params = std::move(call.params);
             if (auto const* sid = params.if_contains("session_id"); sid && sid->is_string() && !session_id)
                 session_id = std::string(sid->get_string());
         }
         add_pairs(params, session_id, decode_pairs(query, "query string"), !is_post);
     }
     else {
-        shape.form = reply_form::http;
         add_pairs(params, session_id, decode_pairs(query, "query string"), false);
         if (is_post && in.content_type.starts_with("application/x-www-form-urlencoded"))
             add_pairs(params, session_id, decode_pairs(in.body, "form body"), false);
@@ -201,8 +203,12 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     for (auto& [name, value] : matched->variables)
         params[name] = std::move(value);
 
-    return route_call{&route, request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
-                      shape};
+    route_call call{&route, request(std::move(in.method), std::string(path), std::move(params), session_id, timeout_),
+                    shape};
+    // Odoo 13+'s company switcher: the companies record rules see (orm_bridge/caller.hpp).
+    if (auto cids = find_cookie(in.cookie, "cids"))
+        call.req.attach_companies(parse_company_ids(*cids));
+    return call;
 
 }
 
@@ -210,11 +216,13 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
 {
     reply_shape shape;
     try {
+        auto client_address = std::move(in.client_address);
         auto prepared = prepare(std::move(in), shape);
         if (auto* answer = std::get_if<outgoing_response>(&prepared))
             co_return std::move(*answer);
         auto& call = std::get<route_call>(prepared);
         call.req.attach_services(services_);
+        call.req.attach_client_address(std::move(client_address));
         // Authentication: the session store is the seam (orm_bridge/session.hpp).
         if (auto const& session_id = call.req.session_id()) {
             auto found = co_await sessions_.find(*session_id);

@@ -28,6 +28,7 @@ struct incoming_request {
     std::string content_type; ///< the Content-Type header
     std::string cookie;       ///< the Cookie header
     std::string body;
+    std::string client_address; ///< the peer's IP address (X-Forwarded-For's last with proxy_mode)
 };
 
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.

@@ -35,7 +35,7 @@ error_reply describe_error(std::exception_ptr error) noexcept
     try {
         std::rethrow_exception(error);
     }
-    catch (service_unavailable const& e) {
+    catch (retryable_error const& e) {
         return {e.status(), e.name(), e.what(), e.retry_after()};
     }
     catch (http_error const& e) {
@@ -43,6 +43,9 @@ error_reply describe_error(std::exception_ptr error) noexcept
     }
     catch (orm::bad_argument const& e) {
         return {400, "werkzeug.exceptions.BadRequest", e.what(), std::nullopt};
+    }
+    catch (orm::access_denied const& e) {
+        return {403, "odoo.exceptions.AccessError", e.what(), std::nullopt};
     }
     catch (orm::unavailable const& e) {
         return {503, "werkzeug.exceptions.ServiceUnavailable", e.what(), std::chrono::seconds(1)};

@@ -42,23 +42,41 @@ struct not_found : http_error {
         : http_error(404, "werkzeug.exceptions.NotFound", message) {}
 };
 
+/// 413: the request's JSON would take more memory than its size allows once parsed.
+struct payload_too_large : http_error {
+    explicit payload_too_large(std::string const& message)
+        : http_error(413, "werkzeug.exceptions.RequestEntityTooLarge", message) {}
+};
+
 /// 408: the handler did not answer before its deadline (longpolling_timeout).
 struct request_timeout : http_error {
     explicit request_timeout(std::string const& message)
         : http_error(408, "werkzeug.exceptions.RequestTimeout", message) {}
 };
 
-/// 503: the server is overloaded or a dependency (PostgreSQL) is unavailable; retry later.
-class service_unavailable : public http_error {
+/// An error the client should retry after a while (the reply's Retry-After header).
+class retryable_error : public http_error {
 public:
-    explicit service_unavailable(std::string const& message,
-                                 std::chrono::seconds retry_after = std::chrono::seconds(1))
-        : http_error(503, "werkzeug.exceptions.ServiceUnavailable", message), retry_after_(retry_after) {}
+    retryable_error(unsigned status, std::string name, std::string const& message, std::chrono::seconds retry_after)
+        : http_error(status, std::move(name), message), retry_after_(retry_after) {}
 
     std::chrono::seconds retry_after() const noexcept { return retry_after_; }
 
 private:
     std::chrono::seconds retry_after_;
+};
+
+/// 429: the client (its address, or the POS it writes for) is over a rate limit; retry later.
+struct too_many_requests : retryable_error {
+    too_many_requests(std::string const& message, std::chrono::seconds retry_after)
+        : retryable_error(429, "werkzeug.exceptions.TooManyRequests", message, retry_after) {}
+};
+
+/// 503: the server is overloaded or a dependency (PostgreSQL) is unavailable; retry later.
+struct service_unavailable : retryable_error {
+    explicit service_unavailable(std::string const& message,
+                                 std::chrono::seconds retry_after = std::chrono::seconds(1))
+        : retryable_error(503, "werkzeug.exceptions.ServiceUnavailable", message, retry_after) {}
 };
 
 } // namespace lp

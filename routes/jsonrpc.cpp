@@ -1,6 +1,7 @@
 #include "routes/jsonrpc.hpp"
 
 #include "routes/errors.hpp"
+#include "routes/json_limits.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,10 +10,7 @@ namespace lp::jsonrpc {
 
 call parse_call(std::string_view body)
 {
-    boost::system::error_code ec;
-    auto document = boost::json::parse(body, ec);
-    if (ec)
-        throw bad_request("the body is not valid JSON: " + ec.message());
+    auto document = parse_request_json(body);
     auto* envelope = document.if_object();
     if (!envelope)
         throw bad_request("a JSON-RPC request must be a JSON object");
@@ -21,13 +19,15 @@ call parse_call(std::string_view body)
         throw bad_request("JSON-RPC version must be \"2.0\"");
     if (auto const* method = envelope->if_contains("method"); method && !method->is_string())
         throw bad_request("JSON-RPC method must be a string");
-    call parsed;
+    // The parameters stay in the document's storage (moved, not copied): a large body is
+    // held once, within parse_request_json's bound.
+    call parsed{nullptr, boost::json::object(document.storage())};
     if (auto const* id = envelope->if_contains("id"))
         parsed.id = *id;
-    if (auto const* params = envelope->if_contains("params"); params && !params->is_null()) {
+    if (auto* params = envelope->if_contains("params"); params && !params->is_null()) {
         if (!params->is_object())
             throw bad_request("JSON-RPC params must be an object of named parameters");
-        parsed.params = params->get_object();
+        parsed.params = std::move(params->get_object());
     }
     return parsed;
 }

@@ -37,6 +37,18 @@ path_pattern::path_pattern(std::string_view path)
     }
 }
 
+namespace {
+/// A path's percent-decoded text, or nothing when malformed or holding a NUL: no file, route
+/// or name has one, and C APIs would end the name there ("demo.html%00.js").
+std::optional<std::string> decode_path_text(std::string_view raw)
+{
+    auto decoded = url_decode(raw, false);
+    if (!decoded || decoded->find('\0') != std::string::npos)
+        return std::nullopt;
+    return decoded;
+}
+} // namespace
+
 std::optional<boost::json::object> path_pattern::match(std::string_view path) const
 {
     if (path.empty() || path.front() != '/')
@@ -51,7 +63,7 @@ std::optional<boost::json::object> path_pattern::match(std::string_view path) co
             auto const rest = path.substr(at);
             if (rest.empty())
                 return std::nullopt;
-            auto decoded = url_decode(rest, false);
+            auto decoded = decode_path_text(rest);
             if (!decoded)
                 return std::nullopt;
             variables[want.text] = *decoded;
@@ -65,7 +77,7 @@ std::optional<boost::json::object> path_pattern::match(std::string_view path) co
             return std::nullopt;
         auto const raw = path.substr(at, end - at);
         at = end + 1;
-        auto decoded = url_decode(raw, false);
+        auto decoded = decode_path_text(raw);
         if (!decoded)
             return std::nullopt;
         switch (want.type) {

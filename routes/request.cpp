@@ -73,7 +73,29 @@ orm::database& request::database() const
 
 orm::model request::model(std::string name) const
 {
-    return orm::model(session_database(), std::move(name), deadline_, session().context);
+    if (!authenticated())
+        return orm::model(database(), std::move(name), deadline_, {}, orm::caller::public_user());
+    return orm::model(session_database(), std::move(name), deadline_, session().context,
+                      orm::caller::user(session().uid, companies_));
+}
+
+std::vector<std::int64_t> parse_company_ids(std::string_view cookie)
+{
+    std::vector<std::int64_t> ids;
+    std::size_t at = 0;
+    while (at <= cookie.size() && !cookie.empty()) {
+        auto end = cookie.find_first_of(",-", at);
+        if (end == std::string_view::npos)
+            end = cookie.size();
+        auto const item = cookie.substr(at, end - at);
+        std::int64_t id = 0;
+        auto [last, error] = std::from_chars(item.data(), item.data() + item.size(), id);
+        if (error != std::errc{} || last != item.data() + item.size() || item.empty() || id <= 0 || ids.size() >= 1000)
+            throw bad_request("cookie 'cids' must be company ids separated by ',' or '-'");
+        ids.push_back(id);
+        at = end + 1;
+    }
+    return ids;
 }
 
 orm::read_cursor request::cursor() const { return orm::read_cursor(session_database(), deadline_); }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lp {
 
@@ -70,21 +71,34 @@ public:
     /// When the framework stops waiting for this handler and answers 408.
     clock::time_point deadline() const { return deadline_; }
 
-    /// The logged-in user's database's model `name` ("res.users"), read-only
-    /// (the seed's `request.model('res.users').read(...)`).
-    /// Errors: authentication_error (401) without a valid session, or when the session's
-    /// database is not served by this server.
+    /// Model `name` ("res.users"), read-only, as the one who asks (the seed's
+    /// `request.model('res.users').read(...)`): the session's user, with their Odoo access rights,
+    /// record rules and companies (the `cids` cookie); without a session (a public route), Odoo's
+    /// public user on database(). `request.model(name).sudo()` reads as the superuser: it
+    /// bypasses every right and rule, so only use it for data every caller may see.
+    /// Errors: authentication_error (401) when the session's database is not served by this
+    /// server; as database() without a session.
     orm::model model(std::string name) const;
 
-    /// Raw read-only, parameterised SQL on the logged-in user's database.
-    /// Errors: as model().
+    /// Raw read-only, parameterised SQL on the logged-in user's database. Like Odoo's cursor,
+    /// it bypasses access rights and record rules: a handler must not hand its rows to a caller
+    /// who may not see them.
+    /// Errors: authentication_error (401) without a valid session, or when the session's
+    /// database is not served by this server.
     orm::read_cursor cursor() const;
+
+    /// The companies of the `cids` cookie (set by the framework).
+    void attach_companies(std::vector<std::int64_t> ids) { companies_ = std::move(ids); }
 
     /// Makes this request's reply a deferred one: the handler hands the slot to whoever will
     /// resolve it (the bus) and returns at once; its own return value is then ignored and the
     /// connection waits on the slot, holding no coroutine. Json routes only.
     std::shared_ptr<deferred_reply> defer();
     std::shared_ptr<deferred_reply> const& deferred() const { return deferred_; }
+
+    /// The client's IP address: the peer's, or X-Forwarded-For's last entry with proxy_mode.
+    std::string const& client_address() const { return client_address_; }
+    void attach_client_address(std::string address) { client_address_ = std::move(address); }
 
     /// Set by the framework once the session store has found the session.
     void attach_session(orm::session s) { session_ = std::move(s); }
@@ -107,15 +121,21 @@ private:
     std::string path_;
     boost::json::object params_;
     std::optional<std::string> session_id_;
+    std::string client_address_;
     orm::database& session_database() const;
 
     std::optional<orm::session> session_;
+    std::optional<std::vector<std::int64_t>> companies_;
     static lp::services const& no_services();
     std::shared_ptr<deferred_reply> deferred_;
     lp::services const* services_ = &no_services();
     clock::duration timeout_;
     clock::time_point deadline_;
 };
+
+/// The `cids` cookie: company ids separated by ',' (Odoo 13-16) or '-' (17+).
+/// Errors: bad_request naming the cookie when it is anything else.
+std::vector<std::int64_t> parse_company_ids(std::string_view cookie);
 
 template <>
 boost::json::value request::param<boost::json::value>(std::string_view name) const;

@@ -66,6 +66,7 @@ struct route_definition {
     bool prefixed = true;   ///< served under longpolling_path (Odoo's own paths are not)
     bool cors = false;      ///< any origin may call it (Odoo's cors="*"), preflight included
     std::optional<boost::json::value> timeout_result; ///< json result at the deadline or shutdown, instead of 408
+    std::string_view route_set;                       ///< its set: "examples" are off unless enabled
 };
 
 /// A route's options: each one changes the definition it is given.
@@ -79,6 +80,11 @@ inline auto answering_at_timeout(boost::json::value result)
 {
     return [result = std::move(result)](route_definition& d) { d.timeout_result = result; };
 }
+/// The route set it belongs to (the macros pass their library's LP_ROUTE_SET).
+inline auto in_set(std::string_view set)
+{
+    return [set](route_definition& d) { d.route_set = set; };
+}
 } // namespace route_option
 
 /// Adds a definition to the program's list of routes (read by the server at start-up).
@@ -90,7 +96,7 @@ template <mode M, class... Options>
 route_definition make_route(std::string_view handler_name, route_path path, bool must_be_authenticated,
                             boost::asio::awaitable<handler_result_t<M>> (*handler)(request&), Options const&... options)
 {
-    route_definition d{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt};
+    route_definition d{handler_name, path.text, M, must_be_authenticated, handler, true, false, std::nullopt, {}};
     (options(d), ...);
     return d;
 }
@@ -112,6 +118,12 @@ boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration durat
 
 } // namespace lp
 
+/// The route set of the macros' routes: a compile definition of their library ("examples",
+/// routes/CMakeLists.txt). Expanded in the macros only, so that no inline code differs between files.
+#ifndef LP_ROUTE_SET
+#define LP_ROUTE_SET ""
+#endif
+
 #define LP_ROUTE_CONCAT_INNER(a, b) a##b
 #define LP_ROUTE_CONCAT(a, b) LP_ROUTE_CONCAT_INNER(a, b)
 
@@ -128,5 +140,6 @@ boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration durat
 #define LONGPOLLING_ADD_ROUTE(name, path, route_mode, authenticated, ...)                                  \
     static ::lp::route_registrar const LP_ROUTE_CONCAT(lp_route_registrar_, __LINE__)                      \
     {                                                                                                      \
-        ::lp::make_route<route_mode>(#name, ::lp::route_path{path}, authenticated, &name __VA_OPT__(, ) __VA_ARGS__) \
+        ::lp::make_route<route_mode>(#name, ::lp::route_path{path}, authenticated, &name,                   \
+                                     ::lp::route_option::in_set(LP_ROUTE_SET) __VA_OPT__(, ) __VA_ARGS__)   \
     }

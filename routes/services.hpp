@@ -14,6 +14,7 @@ class database_set;
 namespace bus {
 class message_bus;
 }
+class rate_limiter;
 
 struct services {
     orm::database_set* databases = nullptr; ///< null when no database is served
@@ -21,6 +22,12 @@ struct services {
     std::filesystem::path static_dir;       ///< the browser clients (client/), served under <prefix>/static/
     bool allow_send = false;                ///< whether /longpolling/send publishes (Odoo 8-14 had it public)
     bool stats = false;                     ///< whether <longpolling_path>/stats answers (longpolling_stats)
+    bool metrics = false;                   ///< whether GET /metrics answers (metrics, or the metrics_port's own)
+    std::size_t bus_max_channels = 1000;    ///< channels in one poll (bus_max_channels)
+    std::size_t bus_max_channel_bytes = 1024; ///< bytes of one channel name
+    rate_limiter* writes_per_address = nullptr; ///< /longpolling/send, /pos_longpolling/update; null: no limit
+    rate_limiter* writes_per_pos = nullptr;     ///< /pos_longpolling/update per POS; null: no limit
+    rate_limiter* presence_per_user = nullptr;  ///< bus_presence writes of polls; beyond, skipped
     std::function<std::size_t()> open_connections; ///< the transport's count, for the stats route
     std::function<std::size_t()> running_handlers; ///< the dispatcher's count, for the stats route
 };

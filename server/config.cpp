@@ -145,6 +145,50 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const& what) { c.bus_allow_send = to_bool(v, what); }},
     {"longpolling_stats", "--stats", 0, "BOOL", "serve <longpolling_path>/stats: connections, waiting polls, cursors (default False)",
      [](server_config& c, std::string const& v, std::string const& what) { c.stats = to_bool(v, what); }},
+    {"metrics", "--metrics", 0, "BOOL", "serve GET /metrics (Prometheus text format) on the main port (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.metrics = to_bool(v, what); }},
+    {"metrics_port", "--metrics-port", 0, "PORT", "also serve GET /metrics alone on this port of the same interface (default: none)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.metrics_port = static_cast<std::uint16_t>(parse_number(v, what, 1, 65535));
+     }},
+    {"longpolling_examples", "--examples", 0, "BOOL", "serve the example routes of routes/examples (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.examples = to_bool(v, what); }},
+    {"proxy_mode", "--proxy-mode", 0, "BOOL",
+     "behind a proxy: a client's address is the last X-Forwarded-For entry (default False, Odoo's)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.proxy_mode = to_bool(v, what); }},
+    {"max_connections", "--max-connections", 0, "N",
+     "most client connections (default 0: the descriptor limit less descriptor_reserve)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.max_connections = parse_number(v, what, 0, 10'000'000);
+     }},
+    {"descriptor_reserve", "--descriptor-reserve", 0, "N",
+     "descriptors kept free of clients, for PostgreSQL and files (default 64)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.descriptor_reserve = parse_number(v, what, 16, 100'000);
+     }},
+    {"max_connections_per_ip", "--max-connections-per-ip", 0, "N",
+     "most connections from one client address (default 0: no limit)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.max_connections_per_ip = parse_number(v, what, 0, 10'000'000);
+     }},
+    {"bus_max_channels", "--bus-max-channels", 0, "N", "most channels in one poll (default 1000)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.bus_max_channels = parse_number(v, what, 1, 1'000'000);
+     }},
+    {"bus_max_channel_bytes", "--bus-max-channel-bytes", 0, "BYTES", "longest channel name (default 1024)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.bus_max_channel_bytes = parse_number(v, what, 16, 1 << 20);
+     }},
+    {"write_rate_per_ip", "--write-rate-per-ip", 0, "N",
+     "bus writes (send, pos update) per minute from one client address (default 120; 0: no limit)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.write_rate_per_ip = static_cast<unsigned>(parse_number(v, what, 0, 1'000'000));
+     }},
+    {"write_rate_per_pos", "--write-rate-per-pos", 0, "N",
+     "pos_longpolling updates per minute for one POS (default 60; 0: no limit)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.write_rate_per_pos = static_cast<unsigned>(parse_number(v, what, 0, 1'000'000));
+     }},
     {"static_dir", "--static-dir", 0, "DIR", "the browser clients served under <longpolling_path>/static/",
      [](server_config& c, std::string const& v, std::string const&) { c.static_dir = v; }},
     {"http_header_limit", "--header-limit", 0, "BYTES", "largest request header (default 8192; 431 above)",

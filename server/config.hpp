@@ -43,7 +43,11 @@ struct server_config {
     std::string bus_maintenance_db = "postgres"; ///< the database Odoo sends NOTIFY imbus on
     bool bus_allow_send = false;           ///< serve Odoo 8-14's public /longpolling/send
     bool stats = false;                    ///< serve <longpolling_path>/stats (longpolling_stats)
+    bool metrics = false;                  ///< serve GET /metrics on the main port
+    std::uint16_t metrics_port = 0;        ///< serve GET /metrics alone on this port too; 0: not
     std::string static_dir;                ///< the browser clients; default: the source tree's client/
+    bool examples = false;                 ///< serve routes/examples (longpolling_examples)
+    bool proxy_mode = false;               ///< the client's address is X-Forwarded-For's last (Odoo's proxy_mode)
 
     /// --send DB CHANNEL MESSAGE: publish one notification and exit.
     std::vector<std::string> send;
@@ -60,6 +64,14 @@ struct server_config {
     std::chrono::seconds websocket_inactivity_timeout{45}; ///< PING after this long without a frame
     std::chrono::seconds websocket_pong_timeout{15};       ///< to answer it (or a close frame)
     std::chrono::seconds websocket_keep_alive_timeout{3600}; ///< lifetime, plus up to half at random; then 4002
+    // What one client may cost (README: "Limits").
+    std::size_t max_connections = 0;         ///< 0: the descriptor limit less descriptor_reserve
+    std::size_t descriptor_reserve = 64;     ///< descriptors kept for PostgreSQL, files and shedding
+    std::size_t max_connections_per_ip = 0;  ///< 0: no limit
+    std::size_t bus_max_channels = 1000;     ///< channels per poll
+    std::size_t bus_max_channel_bytes = 1024; ///< bytes of one channel name
+    unsigned write_rate_per_ip = 120;        ///< writes (send, pos update) per minute per client address; 0: no limit
+    unsigned write_rate_per_pos = 60;        ///< pos_longpolling updates per minute per POS; 0: no limit
 
     bool show_help = false;
 

@@ -4,6 +4,8 @@
 
 #include "orm_bridge/log.hpp"
 #include "server/websocket_server.hpp"
+#include "server/server_metrics.hpp"
+#include "server/request_framing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -41,7 +43,7 @@ unsigned status_for_read_error(beast::error_code ec)
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted
         || ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::partial_message)
         return 0;
-    if (ec == http::error::header_limit)
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
         return 431;
     if (ec == http::error::body_limit)
         return 413;
@@ -51,7 +53,7 @@ unsigned status_for_read_error(beast::error_code ec)
 std::string reason_for(unsigned status, beast::error_code ec)
 {
     switch (status) {
-    case 431: return "request header too large";
+    case 431: return "request header, chunk line or trailer too large";
     case 413: return "request body too large";
     default: return "malformed HTTP request: " + ec.message();
     }
@@ -99,14 +101,21 @@ struct http_server::connection {
     tcp::socket socket;                 ///< while no coroutine runs (parked)
     beast::tcp_stream* stream = nullptr; ///< while a coroutine serves it
     beast::flat_buffer buffer;          ///< bytes of a pipelined next request, if any
-    bool idle = true;                   ///< waiting for a request: safe to close at shutdown
+    bool idle = false;                  ///< waiting for a request: safe to close at shutdown
     unsigned version = 11;
     bool keep_alive = true;
     std::list<connection*>::iterator registration;
+    std::list<connection*>::iterator idle_at; ///< in idle_, while idle
+    std::string peer;                   ///< the peer's IP address
+    std::string address;                ///< the address counted for it, if any
+    unsigned refusal = 0;               ///< 429: over max_connections_per_ip, answered so and closed
 };
 
 void http_server::connection_deleter::operator()(connection* c) const noexcept
 {
+    server->set_idle(*c, false);
+    if (!c->address.empty())
+        server->per_address_.release(c->address);
     server->connections_.erase(c->registration);
     delete c;
     server->check_closed();
@@ -119,7 +128,7 @@ void http_server::check_closed()
 }
 
 http_server::http_server(asio::io_context& io, tcp::endpoint endpoint, http_limits limits, dispatcher& requests)
-    : io_(io), acceptor_(io), limits_(limits), dispatcher_(requests)
+    : io_(io), acceptor_(io), limits_(limits), dispatcher_(requests), per_address_(limits.max_connections_per_ip)
 {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -151,9 +160,8 @@ void http_server::stop(std::function<void()> on_closed)
     dispatcher_.stop();
     // Idle keep-alive connections wait in a read: cancel it. Busy ones finish their reply
     // (marked Connection: close) and end by themselves.
-    for (auto* c : connections_)
-        if (c->idle && c->stream)
-            c->stream->cancel();
+    for (auto* c : idle_)
+        c->stream->cancel();
     if (websockets_) {
         websockets_closed_ = false;
         websockets_->stop([this] {
@@ -180,11 +188,56 @@ asio::awaitable<void> http_server::accept_loop()
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
+        if (limits_.max_connections != 0 && connections_.size() >= limits_.max_connections && !make_room()) {
+            // Every connection is busy (parked polls): no room, and no descriptor to spare
+            // for a conversation. A best-effort answer, then close.
+            static constexpr std::string_view full = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                                     "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            ::send(socket.native_handle(), full.data(), full.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            continue;
+        }
         connection_ptr c(new connection(std::move(socket)), connection_deleter{this});
         connections_.push_front(c.get());
         c->registration = connections_.begin();
+        c->peer = c->socket.remote_endpoint(ignored).address().to_string();
+        if (!limits_.proxy_mode && !count_address(*c, c->peer))
+            c->refusal = 429;
         spawn(std::move(c), {}, false);
     }
+}
+
+void http_server::set_idle(connection& c, bool idle)
+{
+    if (idle == c.idle)
+        return;
+    c.idle = idle;
+    if (idle)
+        c.idle_at = idle_.insert(idle_.end(), &c);
+    else
+        idle_.erase(c.idle_at);
+}
+
+bool http_server::make_room()
+{
+    if (idle_.empty())
+        return false;
+    auto* oldest = idle_.front();
+    set_idle(*oldest, false); // its read ends with operation_aborted, and it closes
+    oldest->stream->cancel();
+    log::debug("http", "at max_connections (", limits_.max_connections, "): closed the oldest idle connection");
+    return true;
+}
+
+bool http_server::count_address(connection& c, std::string const& address)
+{
+    if (address == c.address)
+        return true;
+    if (!c.address.empty())
+        per_address_.release(std::exchange(c.address, std::string()));
+    if (!per_address_.admit(address))
+        return false;
+    c.address = address;
+    return true;
 }
 
 void http_server::spawn(connection_ptr c, std::string pending, bool close_after)
@@ -206,6 +259,7 @@ namespace {
 /// one buffer.
 void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
 {
+    count_response(out.status);
     auto const reason = http::obsolete_reason(static_cast<http::status>(out.status));
     char digits[24];
     to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -315,12 +369,19 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
     parser.body_limit(limits_.body_limit);
+    // What the parser holds unparsed is a header, a chunk-size line or a trailer section (body
+    // data goes straight into the body): each is held to the header limit by the buffer's.
+    c.buffer.max_size(limits_.header_limit);
 
-    stream.expires_after(limits_.header_timeout);
+    // A refused connection (429) gets little time to send the request it is answered for.
+    stream.expires_after(c.refusal ? std::chrono::seconds(2) : limits_.header_timeout);
     auto [header_ec, header_bytes] = co_await http::async_read_header(stream, c.buffer, parser, use_tuple);
     beast::error_code ec = header_ec;
+    std::optional<framing_refusal> refusal;
+    if (!ec && (refusal = check_framing(parser.get().base(), parser.get().version())))
+        ec = http::error::bad_transfer_encoding;
     if (!ec) {
-        c.idle = false;
+        set_idle(c, false);
         auto const& header = parser.get();
         if (header[http::field::expect] == "100-continue" && !parser.is_done()) {
             // curl waits for this before sending a large body.
@@ -336,17 +397,18 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
         }
     }
     if (ec) {
-        auto const status = status_for_read_error(ec);
+        auto const status = refusal ? refusal->status : status_for_read_error(ec);
         if (status == 0 || stopping_)
             co_return false;
-        http::response<http::string_body> refusal{static_cast<http::status>(status), 11};
-        refusal.set(http::field::server, server_name);
-        refusal.set(http::field::content_type, "text/plain; charset=utf-8");
-        refusal.body() = reason_for(status, ec) + "\n";
-        refusal.keep_alive(false);
-        refusal.prepare_payload();
+        count_response(status);
+        http::response<http::string_body> answer{static_cast<http::status>(status), 11};
+        answer.set(http::field::server, server_name);
+        answer.set(http::field::content_type, "text/plain; charset=utf-8");
+        answer.body() = (refusal ? "malformed HTTP request: " + refusal->reason : reason_for(status, ec)) + "\n";
+        answer.keep_alive(false);
+        answer.prepare_payload();
         stream.expires_after(limits_.body_timeout);
-        co_await http::async_write(stream, refusal, use_tuple);
+        co_await http::async_write(stream, answer, use_tuple);
         co_return false;
     }
     auto message = parser.release();
@@ -359,6 +421,9 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     in.content_type = std::string(message[http::field::content_type]);
     in.cookie = std::string(message[http::field::cookie]);
     in.body = std::move(message.body());
+    in.client_address = client_address(message, c.peer, limits_.proxy_mode);
+    if (limits_.proxy_mode && !count_address(c, in.client_address))
+        c.refusal = 429;
     co_return true;
 }
 
@@ -383,7 +448,7 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
 
     for (;;) {
         if (!pending.empty()) {
-            c->idle = false;
+            set_idle(*c, false);
             stream.expires_after(limits_.body_timeout);
             auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(pending), use_tuple);
             pending.clear();
@@ -392,11 +457,22 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         }
         if (stopping_)
             break;
-        c->idle = true;
+        set_idle(*c, true);
         incoming_request in;
         std::unique_ptr<websocket_upgrade> upgrade;
         if (!co_await read_request(*c, stream, in, upgrade))
             break;
+        if (c->refusal) {
+            outgoing_response refused;
+            refused.status = c->refusal;
+            refused.content_type = "text/plain; charset=utf-8";
+            refused.headers = {{"Retry-After", "1"}};
+            refused.body = "too many connections from " + in.client_address + " (max_connections_per_ip)\n";
+            pending.clear();
+            append_response(pending, refused, c->version, false);
+            close_after = true;
+            continue;
+        }
         // Nothing of the request is kept while the handler waits: parked requests stay small.
         stream.expires_never();
         if (upgrade) {
@@ -437,6 +513,7 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         append_response(pending, out, c->version, keep_alive);
         close_after = !keep_alive;
     }
+    set_idle(*c, false);
     c->stream = nullptr;
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

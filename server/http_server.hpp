@@ -3,6 +3,7 @@
 #pragma once
 
 #include "routes/dispatcher.hpp"
+#include "server/connection_limits.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,6 +29,9 @@ struct http_limits {
     std::size_t body_limit = 1024 * 1024;      ///< larger bodies get 413
     std::chrono::seconds header_timeout{30};   ///< to receive a header; also the keep-alive idle time
     std::chrono::seconds body_timeout{60};     ///< to receive a body, and to write a reply
+    std::size_t max_connections = 0;           ///< at it, the oldest idle connection makes room (0: no cap)
+    std::size_t max_connections_per_ip = 0;    ///< beyond, 429 (0: no limit)
+    bool proxy_mode = false;                   ///< client addresses from X-Forwarded-For
 };
 
 /// Serves `dispatcher` on one listening socket.
@@ -86,6 +90,12 @@ private:
     /// Sends the outbox's replies back to back, then has a coroutine per connection write
     /// what a full socket did not take and serve the next request.
     void flush_outbox();
+    /// Keeps the list of idle connections (waiting for a request), oldest first.
+    void set_idle(connection& c, bool idle);
+    /// At max_connections: closes the oldest idle connection. False when none is idle.
+    bool make_room();
+    /// Counts `c` under `address` (max_connections_per_ip); false when that address is full.
+    bool count_address(connection& c, std::string const& address);
 
     /// A reply in the outbox: outbox_bytes_[begin, begin + size).
     struct outgoing {
@@ -119,6 +129,8 @@ private:
     std::list<connection*> connections_;
     websocket_server* websockets_ = nullptr;
     bool websockets_closed_ = true;
+    std::list<connection*> idle_;      ///< waiting for a request, oldest first: shed first at the cap
+    address_counts per_address_;
     std::function<void()> on_closed_;
 };
 

@@ -5,10 +5,14 @@
 #include "orm_bridge/odoo_session_store.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/dispatcher.hpp"
+#include "routes/metrics_route.hpp"
+#include "routes/rate_limiter.hpp"
 #include "routes/route_table.hpp"
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
+#include "server/metrics_endpoint.hpp"
+#include "server/server_metrics.hpp"
 #include "server/websocket_server.hpp"
 #include "server/send_command.hpp"
 #include "routes/bus/message_bus.hpp"
@@ -20,6 +24,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -31,14 +36,26 @@ namespace {
 
 namespace asio = boost::asio;
 
-/// One descriptor per client: take the whole hard limit the system allows.
-void raise_descriptor_limit()
+/// One descriptor per client: take the whole hard limit the system allows. Returns the limit.
+std::size_t raise_descriptor_limit()
 {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
     }
+    return limit.rlim_cur == RLIM_INFINITY ? std::size_t(1) << 20 : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+/// Client connections: at most max_connections, and always `descriptor_reserve` descriptors
+/// fewer than the process may open, kept for PostgreSQL, files and answering at the cap.
+std::size_t connection_cap(lp::server_config const& config, std::size_t descriptors)
+{
+    auto const available = descriptors > config.descriptor_reserve ? descriptors - config.descriptor_reserve : 1;
+    return config.max_connections == 0 ? available : std::min(config.max_connections, available);
 }
 
 /// Odoo's data_dir/sessions; Odoo's default data_dir is ~/.local/share/Odoo.
@@ -55,11 +72,15 @@ int serve(lp::server_config const& config)
     lp::log::set_level(lp::log::parse_level(config.log_level));
     for (auto const& key : config.ignored_keys)
         lp::log::debug("config", "ignoring option '", key, "' (not used by this server)");
-    raise_descriptor_limit();
+    auto const descriptors = raise_descriptor_limit();
     // A client that goes away mid-reply must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
 
-    lp::route_table routes(lp::defined_routes(), config.longpolling_path);
+    std::vector<lp::route_definition> served;
+    for (auto const& definition : lp::defined_routes())
+        if (definition.route_set != "examples" || config.examples)
+            served.push_back(definition);
+    lp::route_table routes(served, config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
     lp::websocket_table websocket_endpoints(lp::defined_websockets(), config.longpolling_path);
@@ -105,11 +126,23 @@ int serve(lp::server_config const& config)
     shared.static_dir = std::filesystem::path(config.static_dir.empty() ? LP_DEFAULT_STATIC_DIR : config.static_dir);
     shared.allow_send = config.bus_allow_send;
     shared.stats = config.stats;
+    shared.metrics = config.metrics;
+    shared.bus_max_channels = config.bus_max_channels;
+    shared.bus_max_channel_bytes = config.bus_max_channel_bytes;
+    lp::rate_limiter writes_per_address(config.write_rate_per_ip);
+    lp::rate_limiter presence_per_user(config.write_rate_per_ip);
+    lp::rate_limiter writes_per_pos(config.write_rate_per_pos);
+    shared.writes_per_address = &writes_per_address;
+    shared.presence_per_user = &presence_per_user;
+    shared.writes_per_pos = &writes_per_pos;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
-                           {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
+                           {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout,
+                            connection_cap(config, descriptors), config.max_connections_per_ip, config.proxy_mode},
                            requests);
+    lp::log::info("server", "at most ", connection_cap(config, descriptors), " connections (", descriptors,
+                  " descriptors less descriptor_reserve)");
     lp::websocket_server websockets(io, websocket_endpoints,
                                     {config.websocket_max_message, config.websocket_max_queued,
                                      config.websocket_inactivity_timeout, config.websocket_pong_timeout,
@@ -118,9 +151,18 @@ int serve(lp::server_config const& config)
     server.serve_websockets(websockets);
     shared.open_connections = [&server, &websockets] { return server.connections() + websockets.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
+    lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);
     server.start();
     auto const bound = server.local_endpoint();
     lp::log::info("server", "Start long polling server '", bound.address().to_string(), "':", bound.port());
+    std::unique_ptr<lp::metrics_endpoint> metrics_port;
+    if (config.metrics_port != 0) {
+        metrics_port = std::make_unique<lp::metrics_endpoint>(
+            io, asio::ip::tcp::endpoint{bound.address(), config.metrics_port},
+            lp::http_limits{config.header_limit, config.body_limit, config.header_timeout, config.body_timeout},
+            lp::metrics_route());
+        lp::log::info("server", "metrics on '", bound.address().to_string(), "':", config.metrics_port, "/metrics");
+    }
 
     // SIGINT/SIGTERM: answer every waiting request, close, exit 0. A second signal, or two
     // seconds without the connections closing, stops at once.
@@ -154,6 +196,8 @@ int serve(lp::server_config const& config)
         });
         bus.stop();
         listeners.stop();
+        if (metrics_port)
+            metrics_port->stop();
     });
 
     io.run();

@@ -32,6 +32,7 @@ bus_waiter* bus_core::arrive(std::vector<std::string> keys, std::int64_t last, b
     auto rows = window_.rows_after(w.keys, w.last);
     if (!rows.empty()) {
         ++answered_;
+        delivered_ += rows.size();
         finish(w, json_list(rows));
         return nullptr;
     }
@@ -43,8 +44,8 @@ bus_waiter* bus_core::arrive(std::vector<std::string> keys, std::int64_t last, b
     unchecked_.insert(&w);
     if (read_out_)
         refresh_ = true; // the read out now may have started before that row
-    else
-        arm(gather);
+    else if (!tick_armed_)
+        arm(gather); // never re-arm: re-polls would push the tick (and a retry's back-off) away forever
     return &w;
 }
 
@@ -221,7 +222,7 @@ std::shared_ptr<deferred_reply> bus_core::forget(bus_waiter& w)
 bus_stats bus_core::stats() const
 {
     return {expiries_.size(), queued_.size() + reading_.size(), parked_.channels(), window_.size(), rounds_,
-            arrival_reads_, answered_, expired_, departed_};
+            arrival_reads_, answered_, expired_, departed_, delivered_};
 }
 
 } // namespace lp::bus

@@ -89,6 +89,7 @@ struct bus_stats {
     std::uint64_t answered = 0;    ///< polls answered with rows
     std::uint64_t expired = 0;     ///< polls answered [] at their timeout
     std::uint64_t departed = 0;    ///< polls whose client left before an answer
+    std::uint64_t delivered = 0;   ///< notifications (rows) sent in the answers
 };
 
 class bus_core {
@@ -171,6 +172,7 @@ private:
     std::uint64_t answered_ = 0;
     std::uint64_t expired_ = 0;
     std::uint64_t departed_ = 0;
+    std::uint64_t delivered_ = 0;
 };
 
 } // namespace lp::bus

@@ -5,13 +5,18 @@
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/publisher.hpp"
+#include "routes/rate_limiter.hpp"
 #include "routes/route.hpp"
+#include "routes/write_limits.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
 #include <set>
 
 namespace {
@@ -29,13 +34,24 @@ lp::bus::message_bus& bus_of(lp::request& request)
 /// The channels a client asked for, each a string as Odoo 14-15 require.
 std::vector<std::string> client_channels(lp::request& request)
 {
-    auto const value = request.param<json::value>("channels", json::array{});
+    // Read in place: a list too long is refused before anything is copied.
+    static json::value const none = json::array{};
+    auto const* found = request.params().if_contains("channels");
+    auto const& value = found ? *found : none;
     if (!value.is_array())
         throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
+    // Each channel costs an index entry while the poll waits: bounded per poll.
+    auto const& limits = request.services();
+    if (value.get_array().size() > limits.bus_max_channels)
+        throw lp::bad_request("bus.Bus: more than " + std::to_string(limits.bus_max_channels)
+                              + " channels in one poll (bus_max_channels)");
     std::vector<std::string> out;
     for (auto const& channel : value.get_array()) {
         if (!channel.is_string())
             throw lp::bad_request("bus.Bus only string channels are allowed.");
+        if (channel.get_string().size() > limits.bus_max_channel_bytes)
+            throw lp::bad_request("bus.Bus: a channel name is longer than " + std::to_string(limits.bus_max_channel_bytes)
+                                  + " bytes (bus_max_channel_bytes)");
         out.emplace_back(channel.get_string());
     }
     return out;
@@ -54,6 +70,21 @@ json::object poll_options(lp::request& request)
         if (!known.contains(name))
             throw lp::bad_request("bus.Bus: unknown option '" + std::string(name) + "'");
     return value.get_object();
+}
+
+/// options.bus_inactivity: milliseconds since the user's last action, as a whole number. Odoo's
+/// client sends an integer; a fraction is cut off, a huge number (2^64, 1e400 read as infinity)
+/// is held at a year. Absent or not a number: no presence update, as in Odoo.
+std::optional<std::int64_t> inactivity_option(json::object const& options)
+{
+    auto const* value = options.if_contains("bus_inactivity");
+    if (!value || !value->is_number())
+        return std::nullopt;
+    constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
+    double const ms = value->to_number<double>();
+    if (std::isnan(ms))
+        throw lp::bad_request("bus.Bus: option 'bus_inactivity' must be a number of milliseconds");
+    return static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms));
 }
 
 /// Odoo's bus.presence update for the polling user, on the writer connection and off the
@@ -89,11 +120,15 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, l
     auto& db = request.database();
     int const version = bus.settings().odoo_version;
 
+    // Presence is written at most write_rate_per_ip times a minute per user (an office behind
+    // one address holds many users); beyond, the poll goes on without it.
+    auto* presence_limit = request.services().presence_per_user;
     if (request.authenticated())
-        if (auto const* inactivity = options.if_contains("bus_inactivity"); inactivity && inactivity->is_number()) {
+        if (auto const inactivity_ms = inactivity_option(options);
+            inactivity_ms
+            && !(presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid())))) {
             auto executor = co_await asio::this_coro::executor;
-            asio::co_spawn(executor, update_presence(&db, request.uid(), inactivity->to_number<std::int64_t>()),
-                           asio::detached);
+            asio::co_spawn(executor, update_presence(&db, request.uid(), *inactivity_ms), asio::detached);
         }
 
     // The channels as stored in bus_bus: the client's, Odoo 15's broadcast, then the hooks'.
@@ -162,6 +197,7 @@ asio::awaitable<json::value> send(lp::request& request)
     auto& bus = bus_of(request);
     auto& db = request.database();
     auto const channel = request.param<std::string>("channel");
+    lp::count_write(request);
     std::vector<lp::bus::notification> one{
         lp::bus::client_notification(bus.settings().odoo_version, db.name(), channel, request.param<json::value>("message"))};
     co_await lp::bus::publish(db, std::move(one), request.deadline());

@@ -1,5 +1,7 @@
 #include "routes/bus/fetch_driver.hpp"
 
+#include "orm_bridge/metrics.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,6 +13,8 @@ namespace json = boost::json;
 using clock = std::chrono::steady_clock;
 
 namespace {
+auto& rows_read = metrics::declare_counter("lp_bus_rows_read_total", "bus_bus rows read (fetches and arrival reads)");
+
 /// The most rows one fetch of new rows brings; more follow in the next round.
 constexpr int fetch_limit = 4096;
 
@@ -26,6 +30,7 @@ std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
 {
     std::vector<bus_row> rows;
     rows.reserve(static_cast<std::size_t>(r.rows()));
+    rows_read.add(static_cast<std::size_t>(r.rows()));
     bool const has_recent = r.columns() > 3;
     for (int i = 0; i < r.rows(); ++i) {
         bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}, true};

@@ -1,6 +1,7 @@
 #include "routes/bus/message_bus.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "orm_bridge/metrics.hpp"
 #include "routes/bus/fetch_driver.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +15,11 @@ namespace lp::bus {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using clock = std::chrono::steady_clock;
+
+namespace {
+auto& fan_out_time = metrics::declare_histogram("lp_bus_fanout_duration_seconds",
+                                                "Time to answer the polls a read of bus_bus concerned");
+} // namespace
 
 /// One database's bus: its core, and the timers and reads its actions ask for.
 class message_bus::shell final : public bus_actions {
@@ -95,9 +101,11 @@ private:
             core.read_done(std::move(*result));
         else
             core.read_failed();
-        if (auto const answered = core.stats().answered - answered_before; answered > 0)
-            log::debug("bus", db_.name(), ": answered ", answered, " polls in ",
-                       std::chrono::duration<double, std::milli>(clock::now() - started).count(), " ms");
+        if (auto const answered = core.stats().answered - answered_before; answered > 0) {
+            std::chrono::duration<double> const took = clock::now() - started;
+            fan_out_time.observe(took.count());
+            log::debug("bus", db_.name(), ": answered ", answered, " polls in ", took.count() * 1000, " ms");
+        }
         follow_expiry();
     }
 

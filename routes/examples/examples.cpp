@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -50,7 +51,10 @@ LONGPOLLING_ROUTE(countdown, "/countdown/<int:seconds>", lp::mode::json, lp::pub
 {
     auto const seconds = request.param<std::int64_t>("seconds");
     auto const started = std::chrono::steady_clock::now();
-    co_await lp::sleep_for(std::chrono::seconds(seconds));
+    // Past the deadline the wait ends with 408 anyway; capping it also keeps a huge number
+    // (9300000000 s) from overflowing the clock's nanoseconds.
+    auto const longest = std::chrono::duration_cast<std::chrono::seconds>(request.timeout()).count() + 1;
+    co_await lp::sleep_for(std::chrono::seconds(std::min<std::int64_t>(seconds, longest)));
     auto const waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     co_return json::object{
         {"seconds", seconds},

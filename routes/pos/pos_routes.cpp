@@ -4,6 +4,7 @@
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/publisher.hpp"
 #include "routes/route.hpp"
+#include "routes/write_limits.hpp"
 
 #include <boost/json.hpp>
 
@@ -26,6 +27,8 @@ boost::asio::awaitable<json::value> update_connection(lp::request& request)
     auto const message = request.param<std::string>("message", "PING");
     if (message != "PING")
         throw lp::bad_request("pos_longpolling/update expects the message PING");
+
+    lp::count_write(request, db_name + "/" + std::to_string(pos_id));
 
     auto const channel = lp::bus::pos_channel(db_name, "pos.longpolling", pos_id);
     std::vector<lp::bus::notification> pong{

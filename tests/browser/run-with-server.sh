@@ -11,11 +11,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${LP_TEST_PGHOST:?run through scripts/test}" "${LP_SOURCE_DIR:?run through scripts/test}"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if ((node_major < 20)); then
-  echo "browser tests: Node >= 20 is needed (playwright-core), found $(node --version 2>/dev/null || echo none)" >&2
+if ((node_major < 18)); then
+  echo "browser tests: Node >= 18 is needed (playwright-core 1.61, the last for Debian 12's Node 18), found $(node --version 2>/dev/null || echo none)" >&2
   exit 1
 fi
-if [[ ! -d $here/node_modules/playwright-core ]]; then
+# The locked version, not whatever an earlier checkout left in node_modules.
+installed=$(node -p 'require("'"$here"'/node_modules/playwright-core/package.json").version' 2>/dev/null || echo none)
+wanted=$(node -p 'require("'"$here"'/package.json").devDependencies["playwright-core"]')
+if [[ $installed != "$wanted" ]]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
@@ -37,7 +40,7 @@ pg_flags=(--db-host "$LP_TEST_PGHOST" --db-port "$LP_TEST_PGPORT" --db-user "$LP
 
 failures=0
 for version in 15 14; do
-  "$server_bin" -i 127.0.0.1 -p 0 -d "$db" "${pg_flags[@]}" --odoo-version "$version" --bus-allow-send True \
+  "$server_bin" -i 127.0.0.1 -p 0 -d "$db" "${pg_flags[@]}" --odoo-version "$version" --bus-allow-send True --examples True \
     >"$log" 2>&1 &
   server_pid=$!
   port=""

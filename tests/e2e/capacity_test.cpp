@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_CASE(one_thousand_parked_requests_on_one_thread)
 {
     constexpr int clients = 1000;
     lp::test::raise_descriptor_limit();
-    server_process server;
+    server_process server({"--examples", "True"});
     std::vector<http_connection> connections;
     connections.reserve(clients);
     for (int i = 0; i < clients; ++i) {

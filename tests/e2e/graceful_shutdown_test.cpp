@@ -30,7 +30,7 @@ void wait_handlers_running(server_process& server, std::int64_t n)
 
 void check_graceful_shutdown(int signal_number)
 {
-    server_process server({"--stats", "True"});
+    server_process server({"--examples", "True", "--stats", "True"});
     std::vector<http_connection> waiting;
     for (int i = 0; i < 20; ++i) {
         waiting.emplace_back(server.port());
@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(sigint_answers_waiting_requests_and_exits_0) { check_gracef
 
 BOOST_AUTO_TEST_CASE(new_connections_are_refused_after_the_signal)
 {
-    server_process server({"--stats", "True"});
+    server_process server({"--examples", "True", "--stats", "True"});
     http_connection waiting(server.port());
     waiting.send("GET /openerplongpolling/countdown/30 HTTP/1.1\r\nHost: x\r\n\r\n");
     wait_handlers_running(server, 1);

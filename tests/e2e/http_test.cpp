@@ -26,7 +26,7 @@ std::string error_message(std::string const& body)
 struct shared_server {
     static server_process& get()
     {
-        static server_process server({"--body-limit", "4096", "--longpolling-timeout", "1"});
+        static server_process server({"--examples", "True", "--body-limit", "4096", "--longpolling-timeout", "1"});
         return server;
     }
 };
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection)
 
 BOOST_AUTO_TEST_CASE(silent_or_slow_clients_are_disconnected)
 {
-    server_process server({"--header-timeout", "1"});
+    server_process server({"--examples", "True", "--header-timeout", "1"});
     http_connection silent(server.port(), std::chrono::seconds(10));
     http_connection half(server.port(), std::chrono::seconds(10));
     half.send("GET /openerplongpolling/mainroute HTTP/1.1\r\nHost: x\r\n");
@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(silent_or_slow_clients_are_disconnected)
 
 BOOST_AUTO_TEST_CASE(longpolling_path_from_the_command_line)
 {
-    server_process server({"--longpolling-path", "/otherpath"});
+    server_process server({"--examples", "True", "--longpolling-path", "/otherpath"});
     BOOST_TEST(http_request(server.port(), "GET", "/otherpath/hello").status == 200u);
     BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/hello").status == 404u);
     BOOST_TEST(server.log().find("Add the rule: 'hello:/otherpath/hello'") != std::string::npos);

@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(the_open_function_may_close_at_once)
 
 BOOST_AUTO_TEST_CASE(handshake_errors_400_and_426)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     auto const port = server.port();
     {
         http_connection c(port);

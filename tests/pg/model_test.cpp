@@ -16,10 +16,11 @@ struct fixture {
     asio::io_context io;
     lp::orm::database_set databases{io.get_executor(), {db.name()}, db.settings(2)};
 
+    /// As the superuser: these tests are about the read API, access_rules_test about rights.
     lp::orm::model model(std::string name, json::object context = {})
     {
         return lp::orm::model(*databases.find(db.name()), std::move(name), std::chrono::steady_clock::now() + 10s,
-                              std::move(context));
+                              std::move(context), lp::orm::caller::superuser());
     }
 
     std::string json_of(asio::awaitable<json::array> work) { return json::serialize(lp::test::run(io, std::move(work))); }
@@ -62,16 +63,16 @@ BOOST_AUTO_TEST_CASE(many2one_to_users_shows_the_partner_name)
 
 BOOST_AUTO_TEST_CASE(search_and_search_count_with_domains)
 {
-    // Odoo's implicit active = true: the inactive __system__ user is left out...
-    BOOST_TEST(json_of(model("res.users").search(json::array{})) == "[2,3]");
+    // Odoo's implicit active = true: the inactive __system__ and public users are left out...
+    BOOST_TEST(json_of(model("res.users").search(json::array{})) == "[2,3,4]");
     // ...unless the domain or the context says otherwise.
-    BOOST_TEST(json_of(model("res.users").search(json::parse(R"([["active","in",[true,false]]])"))) == "[1,2,3]");
-    BOOST_TEST(json_of(model("res.users", {{"active_test", false}}).search(json::array{})) == "[1,2,3]");
+    BOOST_TEST(json_of(model("res.users").search(json::parse(R"([["active","in",[true,false]]])"))) == "[1,2,3,4,5]");
+    BOOST_TEST(json_of(model("res.users", {{"active_test", false}}).search(json::array{})) == "[1,2,3,4,5]");
     BOOST_TEST(json_of(model("res.partner").search(json::parse(R"(["|",["name","ilike","demo"],["email","=like","joel%"]])")))
                == "[3,4]");
-    // By name descending: My Company (1), Marc Demo (3), Joel Willis (4), Administrator (2).
-    BOOST_TEST(json_of(model("res.partner").search(json::array{}, 1, 2, "name desc")) == "[3,4]");
-    BOOST_TEST(lp::test::run(io, model("res.partner").search_count(json::parse(R"([["id",">",1]])"))) == 3);
+    // By name descending: Public user (7), My Company (Chicago) (8), My Company (1), Marc Demo (3)...
+    BOOST_TEST(json_of(model("res.partner").search(json::array{}, 1, 2, "name desc")) == "[8,1]");
+    BOOST_TEST(lp::test::run(io, model("res.partner").search_count(json::parse(R"([["id",">",1]])"))) == 7);
     BOOST_TEST(lp::test::run(io, model("res.users").search_count(json::parse(R"([["partner_id","=",false]])"))) == 0);
 }
 
@@ -79,7 +80,7 @@ BOOST_AUTO_TEST_CASE(search_read_in_one_call)
 {
     BOOST_TEST(json_of(model("res.users").search_read(json::parse(R"([["login","!=","admin"]])"),
                                                       json::array{"login", "partner_id"}))
-               == R"([{"id":3,"login":"demo","partner_id":[3,"Marc Demo"]}])");
+               == R"([{"id":3,"login":"demo","partner_id":[3,"Marc Demo"]},{"id":4,"login":"portal","partner_id":[4,"Joel Willis"]}])");
 }
 
 BOOST_AUTO_TEST_CASE(a_blank_order_is_odoos_default)
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_name_the_problem_and_reach_no_sql)
     BOOST_TEST(error_of(model("res.users").search(json::parse(R"([["id","=","1 OR 1=1"]])"))).starts_with("domain: "));
     BOOST_TEST(error_of(model("res.users").search(json::array{}, 0, std::nullopt, "login; drop table x"))
                    .starts_with("order: "));
-    BOOST_TEST(db.exec("SELECT count(*) FROM res_users") == "3");
+    BOOST_TEST(db.exec("SELECT count(*) FROM res_users") == "5");
 }
 
 BOOST_AUTO_TEST_CASE(raw_read_only_queries)
@@ -127,13 +128,13 @@ BOOST_AUTO_TEST_CASE(raw_read_only_queries)
 
 BOOST_AUTO_TEST_CASE(odoo_databases_take_many2one_from_ir_model_fields)
 {
-    db.exec("CREATE TABLE ir_model_fields (id serial, model varchar, name varchar, ttype varchar, relation varchar);"
-            "INSERT INTO ir_model_fields (model, name, ttype, relation) VALUES "
+    // Once it lists a model's many2one fields, only those count: company_id, a foreign key it
+    // does not list, reads as a plain id.
+    db.exec("INSERT INTO ir_model_fields (model, name, ttype, relation) VALUES "
             "('res.partner', 'parent_id', 'many2one', 'res.partner');"
-            "ALTER TABLE res_partner ADD COLUMN parent_id integer;"
             "UPDATE res_partner SET parent_id = 1 WHERE id = 4;");
-    BOOST_TEST(json_of(model("res.partner").read(json::array{4}, json::array{"parent_id"}))
-               == R"([{"id":4,"parent_id":[1,"My Company"]}])");
+    BOOST_TEST(json_of(model("res.partner").read(json::array{4}, json::array{"parent_id", "company_id"}))
+               == R"([{"id":4,"parent_id":[1,"My Company"],"company_id":1}])");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(connects_over_the_socket_and_runs_parameterised_queries)
     BOOST_TEST(lp::test::run(io, select_login(c, "2")) == "admin");
     // A hostile value is only ever a parameter.
     BOOST_CHECK_THROW(lp::test::run(io, select_login(c, "2; DROP TABLE res_users")), lp::orm::pg::error);
-    BOOST_TEST(db.exec("SELECT count(*) FROM res_users") == "3");
+    BOOST_TEST(db.exec("SELECT count(*) FROM res_users") == "5");
 }
 
 BOOST_AUTO_TEST_CASE(errors_carry_the_sqlstate_and_leave_the_connection_usable)

@@ -17,7 +17,7 @@ struct fixture : lp::test::odoo_server_fixture {
 
     lp::test::server_process start(std::string const& max_cursor = "2")
     {
-        return odoo_server_fixture::start({"--max-cursor", max_cursor});
+        return odoo_server_fixture::start({"--examples", "True", "--max-cursor", max_cursor});
     }
 };
 } // namespace
@@ -67,6 +67,45 @@ BOOST_AUTO_TEST_CASE(domains_over_http_and_their_errors)
     BOOST_TEST(json::parse(bad.body).at("error").at("data").at("http_status").as_int64() == 400);
     BOOST_TEST(json::parse(bad.body).at("error").at("data").at("message").as_string()
                == "domain: unknown field 'nope' on res.partner");
+}
+
+BOOST_AUTO_TEST_CASE(each_user_sees_what_odoos_rules_allow)
+{
+    auto server = start();
+    auto partners = [&](std::string const& sid, std::string const& extra_cookie = "") {
+        auto reply = http_request(server.port(), "GET", "/openerplongpolling/partners?data=%7B%22order%22%3A%22id%22%7D", "",
+                                  "Cookie: session_id=" + sid + extra_cookie + "\r\n");
+        if (reply.status != 200)
+            return std::to_string(reply.status) + " " + reply.body;
+        std::string names;
+        auto const rows = json::parse(reply.body);
+        for (auto const& row : rows.as_array())
+            names += (names.empty() ? "" : ", ") + std::string(row.at("name").as_string());
+        return names;
+    };
+    // Admin works in both companies; demo in My Company only: the Chicago customer is hidden.
+    BOOST_TEST(partners(admin_sid) == "My Company, Administrator, Marc Demo, Joel Willis, Deco Addict, Chicago Customer, "
+                                      "Public user, My Company (Chicago)");
+    BOOST_TEST(partners(admin_sid, "; cids=1") == "My Company, Administrator, Marc Demo, Joel Willis, Deco Addict, "
+                                                  "Public user, My Company (Chicago)");
+    auto demo = make_session("--uid 3 --login demo --password demo --secret " + std::string(lp::test::demo_secret));
+    BOOST_TEST(partners(demo) == "My Company, Administrator, Marc Demo, Joel Willis, Deco Addict, Public user, "
+                                 "My Company (Chicago)");
+    // The portal user sees his own company's contacts only.
+    auto portal = make_session("--uid 4 --login portal --password portal --secret " + std::string(lp::test::demo_secret));
+    BOOST_TEST(partners(portal) == "Joel Willis, Deco Addict");
+    // A company the user does not belong to is refused, in Odoo's words, as JSON-RPC's error.
+    BOOST_TEST(partners(demo, "; cids=2").starts_with("403 "));
+    auto refused = http_request(server.port(), "POST", "/openerplongpolling/partners", R"({"jsonrpc":"2.0","params":{},"id":3})",
+                                "Cookie: session_id=" + demo + "; cids=1-2\r\nContent-Type: application/json\r\n");
+    auto const error = json::parse(refused.body).at("error");
+    BOOST_TEST(error.at("data").at("name").as_string() == "odoo.exceptions.AccessError");
+    BOOST_TEST(error.at("data").at("message").as_string() == "Access to unauthorized or invalid companies.");
+    auto malformed = http_request(server.port(), "GET", "/openerplongpolling/partners", "",
+                                  "Cookie: session_id=" + demo + "; cids=1;2\r\n");
+    BOOST_TEST(malformed.status == 200u); // "1" then a cookie named "2": cids=1
+    auto bad = http_request(server.port(), "GET", "/openerplongpolling/partners", "", "Cookie: session_id=" + demo + "; cids=a\r\n");
+    BOOST_TEST(bad.status == 400u);
 }
 
 BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_on_two_cursors)

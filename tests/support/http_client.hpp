@@ -150,6 +150,24 @@ private:
     std::string pending_;
 };
 
+/// A TCP port of 127.0.0.1 that was free a moment ago (for programs that need a fixed port).
+inline std::uint16_t free_local_port()
+{
+    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
+        || ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        if (fd >= 0)
+            ::close(fd);
+        throw std::runtime_error("no free local port");
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
 /// One request on a fresh connection.
 inline http_response http_request(std::uint16_t port, std::string const& method, std::string const& target,
                                   std::string const& body = "", std::string const& extra_headers = "")

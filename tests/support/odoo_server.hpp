@@ -2,6 +2,7 @@
 // server started on them.
 #pragma once
 
+#include "tests/support/http_client.hpp"
 #include "tests/support/pg_database.hpp"
 #include "tests/support/python.hpp"
 #include "tests/support/server_process.hpp"
@@ -41,6 +42,15 @@ struct odoo_server_fixture {
     std::string admin_session()
     {
         return make_session("--uid 2 --login admin --password admin --secret " + std::string(demo_secret));
+    }
+
+    /// pos_longpolling's PING for POS `pos_id` on this database.
+    http_response ping(std::uint16_t port, int pos_id)
+    {
+        return http_request(port, "POST", "/pos_longpolling/update",
+                            R"({"jsonrpc":"2.0","method":"call","params":{"message":"PING","pos_id":)"
+                                + std::to_string(pos_id) + R"(,"db_name":")" + db.name() + R"("},"id":2})",
+                            "Content-Type: application/json\r\n");
     }
 
     /// The server on this database and data_dir, plus `extra` flags.

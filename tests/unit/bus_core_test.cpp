@@ -281,6 +281,13 @@ std::vector<bus_case> const cases{
       tick{}, expect_read{true, std::nullopt, {"x", "y"}, std::nullopt, true}, read_ok{7, {}, {{7, "y"}}},
       expect_answer{"b", R"([{"id":7}])"}, expect_waiting{1, 0}}},
 
+    {"re-polls during a back-off neither re-arm nor push away the retry tick",
+     {arrive{"a", {"x"}, 0}, expect_tick{gather}, tick{}, expect_read{true, std::nullopt, {"x"}, std::nullopt, true},
+      read_ok{5, {}, {}}, notify{}, expect_read{false, 5, {}, std::nullopt, false}, read_fail{}, expect_tick{retry},
+      arrive{"r1", {"x"}, 5}, expect_no_tick{}, arrive{"r2", {"x"}, 5}, expect_no_tick{}, expect_no_read{},
+      tick{}, expect_read{false, 5, {}, std::nullopt, false}, read_ok{std::nullopt, {{6, "x"}}, {}},
+      expect_answer{"r1", R"([{"id":6}])"}, expect_answer{"r2", R"([{"id":6}])"}}},
+
     {"departures: a poll whose client left is forgotten, parked or in a read, and never answered",
      {arrive{"a", {"x"}, 0}, arrive{"b", {"x"}, 0}, expect_tick{gather}, tick{},
       expect_read{true, std::nullopt, {"x"}, std::nullopt, true}, depart{"a"}, expect_waiting{1, 1},

@@ -71,22 +71,73 @@ struct compiled {
     std::string params;
 };
 
-compiled compile(std::string_view domain, table_schema const& schema = users())
+compiled compile(std::string_view domain, table_schema const& schema = users(), lp::orm::domain_scope const& scope = {})
 {
     sql_fragment out;
-    auto where = lp::orm::compile_domain(boost::json::parse(domain), schema, out);
+    auto where = lp::orm::compile_domain(boost::json::parse(domain), schema, out, scope);
     return {where, params_text(out.params)};
 }
 
-std::string where_of(std::string_view domain, table_schema const& schema = users())
+// The model graph for field paths and hierarchies: partners store parent_path, companies only
+// parent_id; users have a many2many to companies, tasks have followers.
+table_schema const& partners()
 {
-    return compile(domain, schema).where;
+    static table_schema const schema{
+        "res.partner", "res_partner",
+        {{"id", "int4", std::nullopt}, {"name", "varchar", std::nullopt}, {"parent_path", "varchar", std::nullopt},
+         {"commercial_partner_id", "int4", "res_partner"}, {"company_id", "int4", "res_company"}}};
+    return schema;
 }
 
-std::string domain_error(std::string_view domain, table_schema const& schema = users())
+table_schema const& companies()
+{
+    static table_schema const schema{
+        "res.company", "res_company", {{"id", "int4", std::nullopt}, {"parent_id", "int4", "res_company"}}};
+    return schema;
+}
+
+table_schema const& users_with_companies()
+{
+    static table_schema const schema = [] {
+        auto s = users();
+        s.x2many.push_back({"company_ids", "res_company_users_rel", "user_id", "cid", "res_company", std::nullopt});
+        return s;
+    }();
+    return schema;
+}
+
+table_schema const& tasks()
+{
+    static table_schema const schema{
+        "project.task", "project_task", {{"id", "int4", std::nullopt}, {"partner_id", "int4", "res_partner"}},
+        {{"message_partner_ids", "mail_followers", "res_id", "partner_id", "res_partner", "project.task"}}};
+    return schema;
+}
+
+lp::orm::domain_scope graph()
+{
+    lp::orm::domain_scope scope;
+    scope.schema_of = [](std::string const& table) -> table_schema const* {
+        if (table == "res_partner")
+            return &partners();
+        if (table == "res_company")
+            return &companies();
+        return nullptr;
+    };
+    return scope;
+}
+
+std::string where_of(std::string_view domain, table_schema const& schema = users(),
+                     lp::orm::domain_scope const& scope = {})
+{
+    return compile(domain, schema, scope).where;
+}
+
+std::string domain_error(std::string_view domain, table_schema const& schema = users(),
+                         lp::orm::domain_scope const& scope = {})
 {
     try {
-        compile(domain, schema);
+        compile(domain, schema, scope);
     }
     catch (lp::orm::bad_argument const& e) {
         return e.what();
@@ -118,6 +169,60 @@ std::string repeated(std::string_view term, std::size_t n, std::string_view sepa
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(domain)
+
+BOOST_AUTO_TEST_CASE(child_of_and_parent_of_through_parent_path_or_parent_id)
+{
+    auto const scope = graph();
+    auto r = compile(R"([["partner_id", "child_of", [5]]])", users(), scope);
+    BOOST_TEST(r.where == R"sql("res_users"."partner_id" IN (SELECT "lp_h"."id" FROM "res_partner" "lp_h" WHERE "lp_h"."parent_path" LIKE ANY (ARRAY(SELECT "lp_r"."parent_path" || '%' FROM "res_partner" "lp_r" WHERE "lp_r"."id" = ANY($1::int8[])))))sql");
+    BOOST_TEST(r.params == "'{5}'");
+    r = compile(R"([["id", "parent_of", 4]])", partners(), scope);
+    BOOST_TEST(r.where == R"sql("res_partner"."id" IN (SELECT "lp_a"."id"::int8 FROM "res_partner" "lp_h", unnest(string_to_array(rtrim("lp_h"."parent_path", '/'), '/')) AS "lp_a"("id") WHERE "lp_h"."id" = ANY($1::int8[])))sql");
+    // Without parent_path: a recursive walk of parent_id.
+    r = compile(R"([["company_id", "parent_of", [2, 3]]])", partners(), scope);
+    BOOST_TEST(r.where.starts_with(R"sql("res_partner"."company_id" IN (WITH RECURSIVE "lp_h"("id", "up") AS (SELECT "id", "parent_id" FROM "res_company")sql"));
+    BOOST_TEST(r.params == "'{2,3}'");
+    // No ids (user.commercial_partner_id.id of a user without one): nothing, as Odoo's FALSE_LEAF.
+    BOOST_TEST(where_of(R"([["partner_id", "child_of", false]])", users()) == "FALSE");
+    BOOST_TEST(where_of(R"([["partner_id", "child_of", []]])", users()) == "FALSE");
+    BOOST_TEST(domain_error(R"([["partner_id", "child_of", "Deco"]])", users(), scope)
+               == "domain: operator 'child_of' expects record ids, got \"Deco\"");
+}
+
+BOOST_AUTO_TEST_CASE(field_paths_become_sub_selects)
+{
+    auto scope = graph();
+    auto r = compile(R"([["partner_id.commercial_partner_id", "=", 5]])", users(), scope);
+    BOOST_TEST(r.where == R"sql("res_users"."partner_id" IN (SELECT "res_partner"."id" FROM "res_partner" WHERE "res_partner"."commercial_partner_id" = $1))sql");
+    // Two steps, and the scope's restriction on every table searched.
+    scope.restrict = [](table_schema const& t, sql_fragment& out) { return "\"" + t.table + "\".\"id\" < " + out.bind("100"); };
+    r = compile(R"([["partner_id.company_id.parent_id", "=", 1]])", users(), scope);
+    BOOST_TEST(r.where == R"sql("res_users"."partner_id" IN (SELECT "res_partner"."id" FROM "res_partner" WHERE ("res_partner"."company_id" IN (SELECT "res_company"."id" FROM "res_company" WHERE ("res_company"."parent_id" = $1) AND "res_company"."id" < $2)) AND "res_partner"."id" < $3))sql");
+    BOOST_TEST(r.params == "'1', '100', '100'");
+    // An unknown table is asked for, not guessed.
+    BOOST_CHECK_EXCEPTION(compile(R"([["partner_id.name", "=", "x"]])", tasks(), lp::orm::domain_scope{[](std::string const&) -> table_schema const* { return nullptr; }, {}}),
+                          lp::orm::schema_needed, [](auto const& e) { return e.table == "res_partner"; });
+    BOOST_TEST(domain_error(R"([["login.x", "=", 1]])", users(), scope) == "domain: field path 'login.x': 'login' is not a many2one");
+    BOOST_TEST(domain_error(R"([["partner_id.a.b.c.d.e.f", "=", 1]])", users(), scope)
+               == "domain: field path 'partner_id.a.b.c.d.e.f' is too long");
+}
+
+BOOST_AUTO_TEST_CASE(many2many_fields_and_followers)
+{
+    auto const scope = graph();
+    auto r = compile(R"([["company_ids", "in", [1, 2]]])", users_with_companies(), scope);
+    BOOST_TEST(r.where == R"sql("res_users"."id" IN (SELECT "res_company_users_rel"."user_id" FROM "res_company_users_rel" WHERE "res_company_users_rel"."user_id" IS NOT NULL AND "res_company_users_rel"."cid" IN ($1, $2)))sql");
+    BOOST_TEST(where_of(R"([["company_ids", "=", false]])", users_with_companies(), scope)
+               == R"sql("res_users"."id" NOT IN (SELECT "res_company_users_rel"."user_id" FROM "res_company_users_rel" WHERE "res_company_users_rel"."user_id" IS NOT NULL))sql");
+    BOOST_TEST(where_of(R"(["!", ["company_ids", "in", [1]]])", users_with_companies(), scope)
+               == R"sql("res_users"."id" NOT IN (SELECT "res_company_users_rel"."user_id" FROM "res_company_users_rel" WHERE "res_company_users_rel"."user_id" IS NOT NULL AND "res_company_users_rel"."cid" IN ($1)))sql");
+    // The portal rule: followers under the user's commercial partner.
+    r = compile(R"([["message_partner_ids", "child_of", [5]]])", tasks(), scope);
+    BOOST_TEST(r.where == R"sql("project_task"."id" IN (SELECT "mail_followers"."res_id" FROM "mail_followers" WHERE "mail_followers"."res_id" IS NOT NULL AND "mail_followers"."res_model" = $1 AND "mail_followers"."partner_id" IN (SELECT "lp_h"."id" FROM "res_partner" "lp_h" WHERE "lp_h"."parent_path" LIKE ANY (ARRAY(SELECT "lp_r"."parent_path" || '%' FROM "res_partner" "lp_r" WHERE "lp_r"."id" = ANY($2::int8[]))))))sql");
+    BOOST_TEST(r.params == "'project.task', '{5}'");
+    BOOST_TEST(domain_error(R"([["company_ids", "ilike", "x"]])", users_with_companies(), scope)
+               == "domain: operator 'ilike' is not supported on the many2many field 'company_ids'");
+}
 
 BOOST_AUTO_TEST_CASE(sql_fragment_binds_and_quotes)
 {
@@ -491,12 +596,13 @@ BOOST_AUTO_TEST_CASE(field_and_operator_rejections)
     BOOST_TEST(domain_error(R"([["foo", "=", 1]])") == "domain: unknown field 'foo' on res.users");
     BOOST_TEST(domain_error(R"([["Login", "=", "a"]])") == "domain: unknown field 'Login' on res.users");
     BOOST_TEST(domain_error(R"([["partner_id.name", "=", "a"]])") ==
-               "domain: field paths such as 'partner_id.name' are not supported");
+               "domain: field paths, many2many fields and hierarchy operators need the model graph");
+    BOOST_TEST(domain_error(R"([["nothing.name", "=", "a"]])") == "domain: unknown field 'nothing.name' on res.users");
     BOOST_TEST(domain_error(R"([["login", "like!", "a"]])") == "domain: unknown operator 'like!'");
     BOOST_TEST(domain_error(R"([["login", "==", "a"]])") == "domain: unknown operator '=='");
     BOOST_TEST(domain_error(R"([["login", "not  in", ["a"]]])") == "domain: unknown operator 'not  in'");
-    BOOST_TEST(domain_error(R"([["id", "child_of", 1]])") == "domain: unsupported operator 'child_of'");
-    BOOST_TEST(domain_error(R"([["id", "Parent_Of", 1]])") == "domain: unsupported operator 'Parent_Of'");
+    BOOST_TEST(domain_error(R"([["id", "child_of", 1]])") == "domain: operator 'child_of': res_users has no parent_path or parent_id");
+    BOOST_TEST(domain_error(R"([["login", "Parent_Of", 1]])") == "domain: operator 'parent_of' needs a many2one field or 'id', not 'login'");
     BOOST_TEST(domain_error(R"([["partner_id", "any", []]])") == "domain: unsupported operator 'any'");
     BOOST_TEST(domain_error(R"([["partner_id", "not any", []]])") == "domain: unsupported operator 'not any'");
     BOOST_TEST(domain_error(R"([["login", 1, "a"]])") == "domain: operator for field 'login' must be a string");

@@ -1,0 +1,58 @@
+#include "routes/json_limits.hpp"
+
+#include "routes/errors.hpp"
+
+#include <boost/json/memory_resource.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/storage_ptr.hpp>
+
+#include <new>
+
+namespace lp {
+namespace {
+
+/// Heap memory, counted, refused past a limit.
+class bounded_resource final : public boost::json::memory_resource {
+public:
+    explicit bounded_resource(std::size_t limit) : limit_(limit) {}
+
+private:
+    void* do_allocate(std::size_t bytes, std::size_t alignment) override
+    {
+        if (bytes > limit_ - used_)
+            throw payload_too_large("the request's JSON takes more memory than its size allows once parsed (over "
+                                    + std::to_string(limit_) + " bytes)");
+        void* p = ::operator new(bytes, std::align_val_t(alignment));
+        used_ += bytes;
+        return p;
+    }
+    void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override
+    {
+        ::operator delete(p, std::align_val_t(alignment));
+        used_ -= bytes;
+    }
+    bool do_is_equal(memory_resource const& other) const noexcept override { return this == &other; }
+
+    std::size_t limit_;
+    std::size_t used_ = 0;
+};
+
+} // namespace
+
+boost::json::value parse_request_json(std::string_view text)
+{
+    boost::json::parse_options options;
+    options.max_depth = json_max_depth;
+    auto storage = boost::json::make_shared_resource<bounded_resource>(json_memory_limit(text.size()));
+    // The parser's own stack of values (as large as the result while an array is read) counts
+    // too: it is both the temporary and the result storage.
+    boost::json::parser parser(storage, options);
+    parser.reset(storage);
+    boost::system::error_code ec;
+    parser.write(text.data(), text.size(), ec);
+    if (ec)
+        throw bad_request("the body is not valid JSON: " + ec.message());
+    return parser.release();
+}
+
+} // namespace lp

@@ -1,0 +1,99 @@
+// GET /metrics on a real database: off by default, a scrape after a long-poll round trip
+// counts what happened and passes `promtool check metrics`, and the metrics_port serves it alone.
+#include "tests/support/bus_client.hpp"
+#include "tests/support/command.hpp"
+#include "tests/support/odoo_server.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using lp::test::http_request;
+
+namespace {
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_metrics") {}
+};
+
+/// "name{labels} value" lines of a scrape, by "name{labels}".
+std::map<std::string, double> samples_of(std::string const& text)
+{
+    std::map<std::string, double> samples;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line.front() == '#')
+            continue;
+        auto const space = line.rfind(' ');
+        samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(metrics, fixture)
+
+BOOST_AUTO_TEST_CASE(off_unless_enabled)
+{
+    auto server = start();
+    auto const off = http_request(server.port(), "GET", "/metrics");
+    BOOST_TEST(off.status == 404u);
+    BOOST_TEST(off.body.find("metrics = True") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_scrape_after_a_long_poll_counts_it_and_passes_promtool)
+{
+    auto server = start({"--metrics", "True", "--stats", "True"});
+    auto poll = lp::test::start_poll(server.port(), lp::test::poll_body(R"(["metered"])", 0));
+    lp::test::wait_parked(server.port(), db.name(), 1);
+    lp::test::odoo15_send(db, "metered", R"({"type":"t","payload":1})");
+    auto const answer = poll.read_response();
+    BOOST_TEST(answer.status == 200u);
+    BOOST_TEST(answer.body.find(R"("payload":1)") != std::string::npos);
+    http_request(server.port(), "GET", "/nothing-here");
+
+    auto const scrape = http_request(server.port(), "GET", "/metrics");
+    BOOST_TEST(scrape.status == 200u);
+    BOOST_TEST(scrape.headers.at("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+    auto const s = samples_of(scrape.body);
+    auto const database = "{database=\"" + db.name() + "\"}";
+    BOOST_TEST(s.at("lp_bus_polls_answered_total" + database) == 1);
+    BOOST_TEST(s.at("lp_bus_polls_waiting" + database) == 0);
+    BOOST_TEST(s.at("lp_bus_fetches_total" + database) >= 1);
+    BOOST_TEST(s.at("lp_bus_notifications_delivered_total" + database) == 1);
+    BOOST_TEST(s.at("lp_bus_polls_departed_total" + database) == 0);
+    BOOST_TEST(s.at("lp_bus_rows_read_total") >= 1);
+    BOOST_TEST(s.at("lp_bus_wakeups_total{listener=\"postgres\"}") >= 1);
+    BOOST_TEST(s.at("lp_listener_reconnects_total{listener=\"postgres\"}") == 0);
+    BOOST_TEST(s.at("lp_bus_fanout_duration_seconds_count") >= 1);
+    BOOST_TEST(s.at("lp_bus_fanout_duration_seconds_bucket{le=\"+Inf\"}") == s.at("lp_bus_fanout_duration_seconds_count"));
+    BOOST_TEST(s.at("lp_cursor_lease_duration_seconds_count") >= 2); // the poll's first read, the fetch
+    BOOST_TEST(s.at("lp_cursors_open" + database) >= 1);
+    BOOST_TEST(s.at("lp_cursors_waiting" + database) == 0);
+    BOOST_TEST(s.at("lp_cursor_unavailable_total") == 0);
+    BOOST_TEST(s.at("lp_http_responses_total{code=\"200\"}") >= 2); // the poll, the stats reads
+    BOOST_TEST(s.at("lp_http_responses_total{code=\"404\"}") == 1);
+    BOOST_TEST(s.at("lp_connections{transport=\"http\"}") >= 1); // this scrape
+    BOOST_TEST(s.at("lp_handlers_running") == 1);                // this scrape's handler
+
+    lp::test::temp_directory dir;
+    auto const file = (dir.path() / "scrape.txt").string();
+    std::ofstream(file) << scrape.body;
+    BOOST_CHECK_NO_THROW(lp::test::command_output("promtool check metrics < " + file + " 2>&1"));
+}
+
+BOOST_AUTO_TEST_CASE(the_metrics_port_serves_metrics_alone)
+{
+    auto const metrics_port = lp::test::free_local_port();
+    auto server = start({"--metrics-port", std::to_string(metrics_port), "--stats", "True"});
+    BOOST_TEST(http_request(server.port(), "GET", "/metrics").status == 404u);
+    auto const scrape = http_request(metrics_port, "GET", "/metrics");
+    BOOST_TEST(scrape.status == 200u);
+    BOOST_TEST(scrape.body.find("# TYPE lp_bus_polls_waiting gauge") != std::string::npos);
+    BOOST_TEST(http_request(metrics_port, "GET", "/openerplongpolling/stats").status == 404u);
+    BOOST_TEST(http_request(metrics_port, "POST", "/longpolling/poll", lp::test::poll_body("[]", 0),
+                            "Content-Type: application/json\r\n").status == 404u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
