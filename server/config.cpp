@@ -208,6 +208,31 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const& what) {
          c.body_timeout = std::chrono::seconds(parse_number(v, what, 1, 3600));
      }},
+    {"websocket_max_message", "--websocket-max-message", 0, "BYTES",
+     "largest WebSocket message a client may send (default 1048576; 1009 above)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_max_message = parse_number(v, what, 125, std::uint64_t(1) << 30);
+     }},
+    {"websocket_max_queued", "--websocket-max-queued", 0, "BYTES",
+     "bytes waiting for a WebSocket client that does not read before it is closed with 1008 (default 4194304)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_max_queued = parse_number(v, what, 1024, std::uint64_t(1) << 32);
+     }},
+    {"websocket_inactivity_timeout", "--websocket-inactivity-timeout", 0, "SECONDS",
+     "PING a WebSocket client after this long without a frame from it (default 45)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_inactivity_timeout = std::chrono::seconds(parse_number(v, what, 1, 86400));
+     }},
+    {"websocket_pong_timeout", "--websocket-pong-timeout", 0, "SECONDS",
+     "time to answer a PING or a close frame before the connection is dropped (default 15)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_pong_timeout = std::chrono::seconds(parse_number(v, what, 1, 3600));
+     }},
+    {"websocket_keep_alive_timeout", "--websocket-keep-alive-timeout", 0, "SECONDS",
+     "WebSocket lifetime, plus up to half of it at random, then close 4002 (default 3600)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_keep_alive_timeout = std::chrono::seconds(parse_number(v, what, 1, 7 * 86400));
+     }},
 };
 
 setting const* find_by_key(std::string_view key)

@@ -58,6 +58,12 @@ struct server_config {
     std::chrono::seconds header_timeout{30}; ///< to receive a request's header (and keep-alive idle time)
     std::chrono::seconds body_timeout{60};   ///< to receive its body, and to write a reply
 
+    // WebSocket (Odoo's defaults).
+    std::size_t websocket_max_message = 1 << 20;           ///< larger messages are closed with 1009
+    std::size_t websocket_max_queued = 4 << 20;            ///< bytes waiting for a client before 1008
+    std::chrono::seconds websocket_inactivity_timeout{45}; ///< PING after this long without a frame
+    std::chrono::seconds websocket_pong_timeout{15};       ///< to answer it (or a close frame)
+    std::chrono::seconds websocket_keep_alive_timeout{3600}; ///< lifetime, plus up to half at random; then 4002
     // What one client may cost (README: "Limits").
     std::size_t max_connections = 0;         ///< 0: the descriptor limit less descriptor_reserve
     std::size_t descriptor_reserve = 64;     ///< descriptors kept for PostgreSQL, files and shedding

@@ -3,6 +3,7 @@
 #include "server/departure_watch.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "server/websocket_server.hpp"
 #include "server/server_metrics.hpp"
 #include "server/request_framing.hpp"
 
@@ -57,6 +58,40 @@ std::string reason_for(unsigned status, beast::error_code ec)
     default: return "malformed HTTP request: " + ec.message();
     }
 }
+
+/// The WebSocket handshake's parts of a request for one of the endpoints, else null.
+std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& websockets,
+                                                        http::request<http::string_body> const& message)
+{
+    auto const target = std::string_view(message.target());
+    auto const query_at = target.find('?');
+    auto const* endpoint = websockets.match(target.substr(0, query_at));
+    if (!endpoint)
+        return nullptr;
+    auto header = [&](http::field name) -> std::optional<std::string> {
+        auto const found = message.find(name);
+        if (found == message.end())
+            return std::nullopt;
+        return std::string(found->value());
+    };
+    auto upgrade = std::make_unique<websocket_upgrade>();
+    upgrade->endpoint = endpoint;
+    auto& handshake = upgrade->handshake;
+    handshake.method = std::string(message.method_string());
+    handshake.http_version = message.version();
+    handshake.host = header(http::field::host);
+    handshake.upgrade = header(http::field::upgrade);
+    handshake.connection = header(http::field::connection);
+    handshake.key = header(http::field::sec_websocket_key);
+    handshake.version = header(http::field::sec_websocket_version);
+    auto& request = upgrade->request;
+    request.path = std::string(target.substr(0, query_at));
+    request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));
+    request.cookie = header(http::field::cookie).value_or("");
+    request.origin = header(http::field::origin).value_or("");
+    request.user_agent = header(http::field::user_agent).value_or("");
+    return upgrade;
+}
 } // namespace
 
 /// One accepted connection. It outlives the coroutines that serve it: while a reply is
@@ -83,8 +118,13 @@ void http_server::connection_deleter::operator()(connection* c) const noexcept
         server->per_address_.release(c->address);
     server->connections_.erase(c->registration);
     delete c;
-    if (server->stopping_ && server->connections_.empty() && server->on_closed_)
-        std::exchange(server->on_closed_, nullptr)();
+    server->check_closed();
+}
+
+void http_server::check_closed()
+{
+    if (stopping_ && connections_.empty() && websockets_closed_ && on_closed_)
+        std::exchange(on_closed_, nullptr)();
 }
 
 http_server::http_server(asio::io_context& io, tcp::endpoint endpoint, http_limits limits, dispatcher& requests)
@@ -122,8 +162,14 @@ void http_server::stop(std::function<void()> on_closed)
     // (marked Connection: close) and end by themselves.
     for (auto* c : idle_)
         c->stream->cancel();
-    if (connections_.empty() && on_closed_)
-        std::exchange(on_closed_, nullptr)();
+    if (websockets_) {
+        websockets_closed_ = false;
+        websockets_->stop([this] {
+            websockets_closed_ = true;
+            check_closed();
+        });
+    }
+    check_closed();
 }
 
 asio::awaitable<void> http_server::accept_loop()
@@ -314,7 +360,8 @@ void http_server::flush_outbox()
     });
 }
 
-asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream& stream, incoming_request& in)
+asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream& stream, incoming_request& in,
+                                                std::unique_ptr<websocket_upgrade>& upgrade)
 {
     // Its own coroutine: the parser (and a refusal) live in this frame, gone once the request
     // is read, instead of in the connection's frame for as long as a handler waits. A new
@@ -365,6 +412,8 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
         co_return false;
     }
     auto message = parser.release();
+    if (websockets_)
+        upgrade = websocket_upgrade_of(*websockets_, message);
     c.version = message.version();
     c.keep_alive = message.keep_alive();
     in.method = std::string(message.method_string());
@@ -376,6 +425,20 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     if (limits_.proxy_mode && !count_address(c, in.client_address))
         c.refusal = 429;
     co_return true;
+}
+
+bool http_server::upgrade_to_websocket(connection& c, beast::tcp_stream& stream,
+                                       std::unique_ptr<websocket_upgrade> upgrade, std::string& refusal)
+{
+    // Not in serve(): its locals would sit in every connection's coroutine frame.
+    auto const early = c.buffer.data();
+    auto answer = websockets_->open(stream.socket(), std::move(*upgrade),
+                                    std::string_view(static_cast<char const*>(early.data()), early.size()));
+    if (!answer)
+        return true;
+    refusal.clear();
+    append_response(refusal, *answer, c.version, false);
+    return false;
 }
 
 asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, bool close_after)
@@ -396,7 +459,8 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             break;
         set_idle(*c, true);
         incoming_request in;
-        if (!co_await read_request(*c, stream, in))
+        std::unique_ptr<websocket_upgrade> upgrade;
+        if (!co_await read_request(*c, stream, in, upgrade))
             break;
         if (c->refusal) {
             outgoing_response refused;
@@ -411,6 +475,14 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         }
         // Nothing of the request is kept while the handler waits: parked requests stay small.
         stream.expires_never();
+        if (upgrade) {
+            if (upgrade_to_websocket(*c, stream, std::move(upgrade), pending)) {
+                c->stream = nullptr;
+                co_return; // the WebSocket transport has the socket now
+            }
+            close_after = true; // after the refusal in `pending`
+            continue;
+        }
         if (c->buffer.size() == 0)
             c->buffer.shrink_to_fit();
 

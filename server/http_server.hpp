@@ -21,6 +21,9 @@
 
 namespace lp {
 
+class websocket_server;
+struct websocket_upgrade;
+
 struct http_limits {
     std::size_t header_limit = 8 * 1024;       ///< larger headers get 431
     std::size_t body_limit = 1024 * 1024;      ///< larger bodies get 413
@@ -43,11 +46,15 @@ public:
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
+    /// Upgrades requests for `websockets`' endpoints to WebSocket (before start()).
+    void serve_websockets(websocket_server& websockets) { websockets_ = &websockets; }
+
     /// Starts accepting.
     void start();
 
     /// Stops accepting, makes every waiting handler answer now, closes idle keep-alive
-    /// connections, and calls `on_closed` once the last connection has finished its reply.
+    /// connections and WebSockets (1001), and calls `on_closed` once the last connection has
+    /// finished its reply.
     void stop(std::function<void()> on_closed);
 
     std::size_t connections() const { return connections_.size(); }
@@ -66,9 +73,17 @@ private:
     /// closes or a reply is deferred.
     boost::asio::awaitable<void> serve(connection_ptr c, std::string pending, bool close_after);
     void spawn(connection_ptr c, std::string pending, bool close_after);
-    /// Reads the next request of `c` into `in`. False when the connection is to end: the peer
-    /// went away or timed out, or the request was refused (431, 413, 400: written here).
-    boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in);
+    /// Reads the next request of `c` into `in` (and into `upgrade` when it is for a WebSocket
+    /// endpoint). False when the connection is to end: the peer went away or timed out, or
+    /// the request was refused (431, 413, 400: written here).
+    boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in,
+                                              std::unique_ptr<websocket_upgrade>& upgrade);
+    /// Hands `stream`'s socket to the WebSocket transport (true), or writes its refusal into
+    /// `refusal` (false: the connection is to close after it).
+    bool upgrade_to_websocket(connection& c, boost::beast::tcp_stream& stream, std::unique_ptr<websocket_upgrade> upgrade,
+                              std::string& refusal);
+    /// Calls on_closed_ once stopping and every connection, WebSockets included, has ended.
+    void check_closed();
     /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
     /// the next burst.
     void answer_parked(connection_ptr c, outgoing_response const& response);
@@ -112,6 +127,8 @@ private:
     std::chrono::steady_clock::duration send_time_{}; ///< in send calls, over the same span
     bool flush_posted_ = false;
     std::list<connection*> connections_;
+    websocket_server* websockets_ = nullptr;
+    bool websockets_closed_ = true;
     std::list<connection*> idle_;      ///< waiting for a request, oldest first: shed first at the cap
     address_counts per_address_;
     std::function<void()> on_closed_;

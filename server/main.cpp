@@ -13,6 +13,7 @@
 #include "server/http_server.hpp"
 #include "server/metrics_endpoint.hpp"
 #include "server/server_metrics.hpp"
+#include "server/websocket_server.hpp"
 #include "server/send_command.hpp"
 #include "routes/bus/message_bus.hpp"
 
@@ -82,6 +83,9 @@ int serve(lp::server_config const& config)
     lp::route_table routes(served, config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
+    lp::websocket_table websocket_endpoints(lp::defined_websockets(), config.longpolling_path);
+    for (auto const& rule : websocket_endpoints.rules())
+        lp::log::info("routes", "Add the WebSocket endpoint: '", rule, "'");
 
     asio::io_context io(1);
 
@@ -139,7 +143,13 @@ int serve(lp::server_config const& config)
                            requests);
     lp::log::info("server", "at most ", connection_cap(config, descriptors), " connections (", descriptors,
                   " descriptors less descriptor_reserve)");
-    shared.open_connections = [&server] { return server.connections(); };
+    lp::websocket_server websockets(io, websocket_endpoints,
+                                    {config.websocket_max_message, config.websocket_max_queued,
+                                     config.websocket_inactivity_timeout, config.websocket_pong_timeout,
+                                     config.websocket_keep_alive_timeout},
+                                    &shared);
+    server.serve_websockets(websockets);
+    shared.open_connections = [&server, &websockets] { return server.connections() + websockets.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
     lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);
     server.start();

@@ -409,6 +409,39 @@ testCase("g", "cross-origin server (url option): bus and PosBus PING/PONG throug
     return `page on ${other.origin}, server on ${base.origin}`;
 });
 
+testCase("h", "Chromium's own WebSocket: the example echo endpoint (handshake with permessage-deflate offered, text, 200 KB, close code)", async (page) => {
+    await openDemo(page);
+    const wsUrl = BASE.replace(/^http/, "ws") + "/openerplongpolling/ws/echo?greeting=hi";
+    const result = await page.evaluate((url) => new Promise((resolve, reject) => {
+        const socket = new WebSocket(url);
+        const received = [];
+        const large = "\u00e9".repeat(100000);
+        socket.onerror = () => reject(new Error("WebSocket error"));
+        socket.onmessage = (event) => {
+            received.push(event.data);
+            if (received.length === 1) {
+                socket.send("hello \u20ac");
+                socket.send(large);
+            } else if (received.length === 3) {
+                socket.close(4000, "done");
+            }
+        };
+        socket.onclose = (event) => resolve({
+            received: received.map((text) => text.length > 20 ? `${text.length} chars` : text),
+            largeOk: received[2] === large,
+            extensions: socket.extensions,
+            protocol: socket.protocol,
+            code: event.code,
+            wasClean: event.wasClean,
+        });
+    }), wsUrl);
+    assert(isDeepStrictEqual(result.received.slice(0, 2), ["hi", "hello \u20ac"]), `received ${JSON.stringify(result.received)}`);
+    assert(result.largeOk, "the 200 KB message did not come back unchanged");
+    assert(result.extensions === "" && result.protocol === "", `extensions '${result.extensions}', protocol '${result.protocol}'`);
+    assert(result.code === 4000 && result.wasClean, `closed with ${result.code} (clean: ${result.wasClean}), expected a clean 4000`);
+    return `echoed ${JSON.stringify(result.received)}, closed cleanly with ${result.code}`;
+});
+
 // ---------------------------------------------------------------- runner
 
 async function main() {

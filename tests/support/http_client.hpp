@@ -123,6 +123,18 @@ public:
         return read_response();
     }
 
+    /// The next `n` bytes the server sends (after a response: a WebSocket's frames), or
+    /// nullopt when the connection ends (or the read times out) first.
+    std::optional<std::string> read_bytes(std::size_t n)
+    {
+        while (pending_.size() < n)
+            if (!fill())
+                return std::nullopt;
+        auto bytes = pending_.substr(0, n);
+        pending_.erase(0, n);
+        return bytes;
+    }
+
 private:
     bool fill()
     {

@@ -153,6 +153,28 @@ BOOST_AUTO_TEST_CASE(the_example_file_in_etc_is_valid)
     auto c = parse({"-c", std::string(LP_SOURCE_DIR) + "/etc/longpolling.conf"});
     BOOST_TEST(c.longpolling_path == "/openerplongpolling");
     BOOST_TEST(c.longpolling_timeout.count() == 60);
+    BOOST_TEST(c.websocket_keep_alive_timeout.count() == 3600);
+}
+
+BOOST_AUTO_TEST_CASE(websocket_settings)
+{
+    auto const defaults = parse({});
+    BOOST_TEST(defaults.websocket_max_message == 1048576u);
+    BOOST_TEST(defaults.websocket_max_queued == 4194304u);
+    BOOST_TEST(defaults.websocket_inactivity_timeout.count() == 45);
+    BOOST_TEST(defaults.websocket_pong_timeout.count() == 15);
+    BOOST_TEST(defaults.websocket_keep_alive_timeout.count() == 3600);
+    config_file file("[options]\nwebsocket_max_message = 4096\nwebsocket_keep_alive_timeout = 60\n");
+    auto const c = parse({"-c", file.path, "--websocket-inactivity-timeout", "1", "--websocket-pong-timeout=2",
+                          "--websocket-max-queued", "65536"});
+    BOOST_TEST(c.websocket_max_message == 4096u);
+    BOOST_TEST(c.websocket_keep_alive_timeout.count() == 60);
+    BOOST_TEST(c.websocket_inactivity_timeout.count() == 1);
+    BOOST_TEST(c.websocket_pong_timeout.count() == 2);
+    BOOST_TEST(c.websocket_max_queued == 65536u);
+    BOOST_TEST(error_of({"--websocket-max-message", "100"})
+               == "option --websocket-max-message: '100' is not a whole number from 125 to 1073741824");
+    BOOST_TEST(error_of({"--websocket-pong-timeout", "0"}) != "accepted");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
