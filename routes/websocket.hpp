@@ -76,6 +76,7 @@ struct websocket_definition {
     std::string_view path;
     websocket_open open;
     bool prefixed = true; ///< served under longpolling_path (Odoo's /websocket is not)
+    std::string_view route_set; ///< as a route's: "examples" are off unless enabled
 
     websocket_definition at_root() const { auto copy = *this; copy.prefixed = false; return copy; }
 };
@@ -113,8 +114,14 @@ private:
     static std::unique_ptr<::lp::websocket_handler> name(::lp::websocket_session& session,                  \
                                                          ::lp::websocket_request const& request);            \
     static ::lp::websocket_registrar const LP_WEBSOCKET_CONCAT(lp_websocket_registrar_, __LINE__){           \
-        ::lp::websocket_definition{#name, path, &name}};                                                     \
+        ::lp::websocket_definition{#name, path, &name, true, LP_WEBSOCKET_SET}};                                                     \
     static std::unique_ptr<::lp::websocket_handler> name([[maybe_unused]] ::lp::websocket_session& session, \
                                                          [[maybe_unused]] ::lp::websocket_request const& request)
+/// The route set of the endpoints a library defines (LP_ROUTE_SET, routes/CMakeLists.txt).
+#ifdef LP_ROUTE_SET
+#define LP_WEBSOCKET_SET LP_ROUTE_SET
+#else
+#define LP_WEBSOCKET_SET ""
+#endif
 #define LP_WEBSOCKET_CONCAT_INNER(a, b) a##b
 #define LP_WEBSOCKET_CONCAT(a, b) LP_WEBSOCKET_CONCAT_INNER(a, b)

@@ -83,7 +83,11 @@ int serve(lp::server_config const& config)
     lp::route_table routes(served, config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
-    lp::websocket_table websocket_endpoints(lp::defined_websockets(), config.longpolling_path);
+    std::vector<lp::websocket_definition> endpoints;
+    for (auto const& definition : lp::defined_websockets())
+        if (definition.route_set != "examples" || config.examples)
+            endpoints.push_back(definition);
+    lp::websocket_table websocket_endpoints(endpoints, config.longpolling_path);
     for (auto const& rule : websocket_endpoints.rules())
         lp::log::info("routes", "Add the WebSocket endpoint: '", rule, "'");
 

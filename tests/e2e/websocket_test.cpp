@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_SUITE(websocket)
 
 BOOST_AUTO_TEST_CASE(beast_client_echo_fragments_ping_and_close)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     beast_client client(server.port());
     client.stream.text(true);
     client.stream.write(asio::buffer(std::string("hello")));
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(beast_client_echo_fragments_ping_and_close)
 
 BOOST_AUTO_TEST_CASE(beast_client_sees_the_open_functions_greeting_first)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     beast_client client(server.port(), std::string(echo_path) + "?greeting=welcome");
     BOOST_TEST(client.read_text() == "welcome");
     client.stream.write(asio::buffer(std::string("x")));
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(beast_client_sees_the_open_functions_greeting_first)
 
 BOOST_AUTO_TEST_CASE(the_open_function_may_close_at_once)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     websocket_client client(server.port(), std::string(echo_path) + "?close=4003");
     auto close = client.read_frame();
     BOOST_REQUIRE(close.has_value());
@@ -169,9 +169,17 @@ BOOST_AUTO_TEST_CASE(handshake_errors_400_and_426)
     BOOST_TEST(lp::test::http_request(port, "GET", "/openerplongpolling/mainroute").status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(example_endpoints_are_off_unless_enabled)
+{
+    server_process server;
+    http_connection c(server.port());
+    c.send(with_version("13"));
+    BOOST_TEST(c.read_response().status == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_frames_get_their_close_codes)
 {
-    server_process server({"--websocket-max-message", "1024"});
+    server_process server({"--examples", "True", "--websocket-max-message", "1024"});
     auto const port = server.port();
     std::string unmasked;
     ws::append_frame(unmasked, ws::opcode::text, "x");
@@ -199,7 +207,7 @@ BOOST_AUTO_TEST_CASE(malformed_frames_get_their_close_codes)
 
 BOOST_AUTO_TEST_CASE(raw_ping_pong_and_client_close)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     websocket_client client(server.port());
     client.send(ws::opcode::ping, "abc");
     auto pong = client.read_frame();
@@ -227,7 +235,7 @@ BOOST_AUTO_TEST_CASE(raw_ping_pong_and_client_close)
 
 BOOST_AUTO_TEST_CASE(keep_alive_ping_then_drop_without_pong)
 {
-    server_process server({"--websocket-inactivity-timeout", "1", "--websocket-pong-timeout", "1"});
+    server_process server({"--examples", "True", "--websocket-inactivity-timeout", "1", "--websocket-pong-timeout", "1"});
     websocket_client client(server.port());
     // Quiet for a second: the server pings; the client answers and stays.
     auto ping = client.read_frame();
@@ -247,7 +255,7 @@ BOOST_AUTO_TEST_CASE(keep_alive_ping_then_drop_without_pong)
 BOOST_AUTO_TEST_CASE(an_active_client_is_not_pinged)
 {
     // Three seconds of a frame every 300 ms, with a PING due after 2 s of silence.
-    server_process server({"--websocket-inactivity-timeout", "2", "--websocket-pong-timeout", "1"});
+    server_process server({"--examples", "True", "--websocket-inactivity-timeout", "2", "--websocket-pong-timeout", "1"});
     websocket_client client(server.port());
     for (int i = 0; i < 10; ++i) {
         client.send_text("tick");
@@ -260,7 +268,7 @@ BOOST_AUTO_TEST_CASE(an_active_client_is_not_pinged)
 
 BOOST_AUTO_TEST_CASE(lifetime_ends_with_4002)
 {
-    server_process server({"--websocket-keep-alive-timeout", "1"});
+    server_process server({"--examples", "True", "--websocket-keep-alive-timeout", "1"});
     websocket_client client(server.port());
     auto const opened = std::chrono::steady_clock::now();
     auto close = client.read_until_close();
@@ -276,7 +284,7 @@ BOOST_AUTO_TEST_CASE(lifetime_ends_with_4002)
 
 BOOST_AUTO_TEST_CASE(a_client_that_does_not_read_is_closed_with_1008)
 {
-    server_process server({"--websocket-max-queued", "65536"});
+    server_process server({"--examples", "True", "--websocket-max-queued", "65536"});
     websocket_client client(server.port(), echo_path, std::chrono::seconds(20));
     // Echoes pile up while the client only writes: far more than the kernel's buffers hold.
     std::string const chunk(60000, 'q');
@@ -294,7 +302,7 @@ BOOST_AUTO_TEST_CASE(a_client_that_does_not_read_is_closed_with_1008)
 
 BOOST_AUTO_TEST_CASE(shutdown_closes_every_websocket_with_1001)
 {
-    server_process server;
+    server_process server({"--examples", "True"});
     std::vector<std::unique_ptr<websocket_client>> clients;
     for (int i = 0; i < 20; ++i)
         clients.push_back(std::make_unique<websocket_client>(server.port()));
