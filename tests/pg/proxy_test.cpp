@@ -1,9 +1,11 @@
 // etc/nginx-longpolling.conf and etc/apache-longpolling.conf, as shipped, in front of the built
 // server: Debian's nginx and apache2 run as private instances on free loopback ports (their
 // own prefix, pid and logs), a stand-in Odoo (python3 -m http.server) takes "/", and a long
-// poll goes through each proxy, waits, and gets the notification Odoo's SQL sends.
+// poll goes through each proxy, waits, and gets the notification Odoo's SQL sends, and a
+// WebSocket session with the example echo endpoint goes through each proxy and back.
 #include "tests/support/bus_client.hpp"
 #include "tests/support/odoo_server.hpp"
+#include "tests/support/websocket_client.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -81,7 +83,7 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(stats.status == 200u);
         BOOST_TEST(stats.body.find(R"("databases")") != std::string::npos);
 
-        // The WebSocket paths reach the server too (which has no WebSocket route yet: its 404,
+        // The WebSocket paths reach the server too (which serves nothing there yet: its 404,
         // not Odoo's), with the client's upgrade request passed on.
         for (auto const* path : {"/websocket", "/socket.io/?EIO=4&transport=websocket"}) {
             auto const upgrade = http_request(port, "GET", path, "",
@@ -100,9 +102,31 @@ struct fixture : lp::test::odoo_server_fixture {
         auto const rows = json::parse(answer.body).at("result").as_array();
         BOOST_REQUIRE_EQUAL(rows.size(), 1u);
         BOOST_TEST(rows[0].at("message").at("payload").as_string() == "through");
+
+        check_websocket(port);
     }
 
-    lp::test::server_process server = start({"--stats", "True"});
+    /// A WebSocket session through the proxy with the example echo endpoint: the upgrade, a
+    /// masked text frame echoed unmasked, and the close handshake ended by the server.
+    void check_websocket(std::uint16_t port)
+    {
+        lp::test::websocket_client client(port, "/openerplongpolling/ws/echo");
+        BOOST_TEST(client.handshake().status == 101u);
+        BOOST_TEST(client.handshake().header("sec-websocket-accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        client.send_text("through the proxy, and back");
+        auto const echoed = client.read_frame();
+        BOOST_REQUIRE_MESSAGE(echoed.has_value(), "no echo");
+        BOOST_TEST((echoed->op == lp::ws::opcode::text));
+        BOOST_TEST(echoed->payload == "through the proxy, and back");
+        client.send(lp::ws::opcode::close, lp::ws::close_payload(lp::ws::close_code::normal, "done"));
+        auto const close = client.read_frame();
+        BOOST_REQUIRE_MESSAGE(close.has_value(), "no close frame");
+        BOOST_TEST((close->op == lp::ws::opcode::close));
+        BOOST_TEST(close->close_code() == lp::ws::close_code::normal);
+        BOOST_TEST(client.closed_by_peer());
+    }
+
+    lp::test::server_process server = start({"--stats", "True", "--examples", "True"});
     lp::test::temp_directory odoo_root;
     std::uint16_t odoo_port = lp::test::free_local_port();
     std::unique_ptr<child_process> odoo;
