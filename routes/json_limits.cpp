@@ -22,15 +22,21 @@ private:
         if (bytes > limit_ - used_)
             throw payload_too_large("the request's JSON takes more memory than its size allows once parsed (over "
                                     + std::to_string(limit_) + " bytes)");
-        void* p = ::operator new(bytes, std::align_val_t(alignment));
+        void* p = over_aligned(alignment) ? ::operator new(bytes, std::align_val_t(alignment)) : ::operator new(bytes);
         used_ += bytes;
         return p;
     }
     void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override
     {
-        ::operator delete(p, std::align_val_t(alignment));
+        if (over_aligned(alignment))
+            ::operator delete(p, std::align_val_t(alignment));
+        else
+            ::operator delete(p);
         used_ -= bytes;
     }
+    // Boost.JSON may free with another (default-sized) alignment than it allocated with: only
+    // over-aligned blocks go through the aligned operators, so both sides always match.
+    static bool over_aligned(std::size_t alignment) { return alignment > __STDCPP_DEFAULT_NEW_ALIGNMENT__; }
     bool do_is_equal(memory_resource const& other) const noexcept override { return this == &other; }
 
     std::size_t limit_;

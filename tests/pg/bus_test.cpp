@@ -4,6 +4,7 @@
 #include "tests/support/bus_client.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/odoo_server.hpp"
+#include "tests/support/raw_exchange.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -178,7 +179,11 @@ BOOST_AUTO_TEST_CASE(a_reconnect_storm_costs_a_few_shared_reads_and_no_error)
     BOOST_REQUIRE(stale > 0);
     auto const first_polls = bus_queries() - before;
     BOOST_TEST_MESSAGE(clients << " first polls: " << first_polls << " bus_bus queries");
-    BOOST_TEST(first_polls <= 12);
+    // Arrivals share a read per 50-250 ms tick: under the sanitizers (CI's second pass) the
+    // server is several times slower, the storm spreads over more ticks, and the count says
+    // nothing; the plain build checks it.
+    if (!lp::test::sanitized)
+        BOOST_TEST(first_polls <= 12);
 
     // The server restarts, and everyone reconnects with a last id older than what the new
     // server keeps (the row before the first one they got): every poll gets its rows from a
@@ -199,7 +204,8 @@ BOOST_AUTO_TEST_CASE(a_reconnect_storm_costs_a_few_shared_reads_and_no_error)
     BOOST_TEST(errors == 0);
     auto const stale_polls = bus_queries() - before_stale;
     BOOST_TEST_MESSAGE(clients << " stale polls: " << stale_polls << " bus_bus queries");
-    BOOST_TEST(stale_polls <= 12);
+    if (!lp::test::sanitized) // see above
+        BOOST_TEST(stale_polls <= 12);
 }
 
 BOOST_AUTO_TEST_CASE(logged_in_re_polls_cost_no_query_and_no_503)
@@ -245,7 +251,8 @@ BOOST_AUTO_TEST_CASE(logged_in_re_polls_cost_no_query_and_no_503)
     auto const queries = user_queries() - before;
     BOOST_TEST_MESSAGE(clients << " logged-in re-polls in " << seconds << " s: " << queries << " res_users queries");
     // At most one read of the cached users per second of the storm, not two per poll.
-    BOOST_TEST(queries <= static_cast<std::int64_t>(seconds) + 2);
+    if (!lp::test::sanitized) // time-bound, as the storm counts above
+        BOOST_TEST(queries <= static_cast<std::int64_t>(seconds) + 2);
     odoo15_send("team", R"({"type":"t","payload":2})");
     errors = 0;
     for (auto& p : polls) {
