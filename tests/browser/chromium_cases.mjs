@@ -113,3 +113,23 @@ export async function runCases(cases, banner) {
     console.log(`${passed} passed, ${failed} failed`);
     return failed ? 1 : 0;
 }
+
+/**
+ * Opens `pageUrl` (a page that loads bus.js and websocket.js) and starts a WebsocketBus with
+ * `options` as window.__bus; window.__seen collects its notifications, window.__events its
+ * connection events ("connect", "disconnect:1001", ...).
+ */
+export async function startWebsocketBus(page, pageUrl, options) {
+    const response = await page.goto(pageUrl, {waitUntil: "load", timeout: 10000});
+    assert(response && response.ok(), `GET ${pageUrl} answered ${response && response.status()}`);
+    await page.evaluate((options) => {
+        window.__seen = [];
+        window.__events = [];
+        const bus = longpolling.create_bus(Object.assign({transport: "websocket"}, options));
+        bus.on("notification", (n) => window.__seen.push(...n));
+        for (const name of ["connect", "reconnect", "disconnect", "reconnecting", "session_expired"]) {
+            bus.on(name, (info) => window.__events.push(info && info.code ? `${name}:${info.code}` : name));
+        }
+        window.__bus = bus.start_polling();
+    }, Object.assign({presence_interval: 0}, options));
+}

@@ -18,7 +18,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import {isDeepStrictEqual, promisify} from "node:util";
-import {assert, requireChromium, runCases, sleep, waitUntil} from "./chromium_cases.mjs";
+import {assert, requireChromium, runCases, sleep, startWebsocketBus, waitUntil} from "./chromium_cases.mjs";
 
 const run = promisify(execFile);
 const env = (name) => {
@@ -135,18 +135,7 @@ function recordSockets(page) {
 const subscribes = (sockets) => sockets.flatMap((s) => s.sent.filter((m) => m && m.event_name === "subscribe").map((m) => m.data));
 
 async function openPage(page, options) {
-    const response = await page.goto(`${BASE}/openerplongpolling/static/demo.html`, {waitUntil: "load", timeout: 10000});
-    assert(response && response.ok(), `demo page: ${response && response.status()}`);
-    await page.evaluate((options) => {
-        window.__seen = [];
-        window.__events = [];
-        const bus = longpolling.create_bus(Object.assign({transport: "websocket"}, options));
-        bus.on("notification", (n) => window.__seen.push(...n));
-        for (const name of ["connect", "reconnect", "disconnect", "reconnecting", "session_expired"]) {
-            bus.on(name, (info) => window.__events.push(info && info.code ? `${name}:${info.code}` : name));
-        }
-        window.__bus = bus.start_polling();
-    }, Object.assign({presence_interval: 0}, options));
+    await startWebsocketBus(page, `${BASE}/openerplongpolling/static/demo.html`, options);
     await page.waitForFunction(() => window.__bus.state === "open", null, {timeout: 10000});
 }
 

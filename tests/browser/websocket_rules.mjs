@@ -10,7 +10,7 @@
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {isDeepStrictEqual} from "node:util";
-import {assert, requireChromium, runCases, sleep, waitUntil} from "./chromium_cases.mjs";
+import {assert, requireChromium, runCases, sleep, startWebsocketBus, waitUntil} from "./chromium_cases.mjs";
 import {startScriptedServer} from "./scripted_ws_server.mjs";
 
 requireChromium("websocket_rules.mjs");
@@ -20,19 +20,8 @@ const row = (id, type, payload) => ({id, message: {type, payload}});
 
 /** Opens the demo page and starts a WebsocketBus on `channels`, recording what it delivers. */
 async function startBus(page, options) {
-    const response = await page.goto(server.base + "/demo.html", {waitUntil: "load", timeout: 10000});
-    assert(response && response.ok(), `GET /demo.html answered ${response && response.status()}`);
     const before = server.connections.length;
-    await page.evaluate((options) => {
-        window.__seen = [];
-        window.__events = [];
-        const bus = longpolling.create_bus(Object.assign({transport: "websocket"}, options));
-        bus.on("notification", (n) => window.__seen.push(...n));
-        for (const name of ["connect", "reconnect", "disconnect", "reconnecting", "session_expired"]) {
-            bus.on(name, (info) => window.__events.push(info && info.code ? `${name}:${info.code}` : name));
-        }
-        window.__bus = bus.start_polling();
-    }, Object.assign({url: server.base, presence_interval: 0}, options));
+    await startWebsocketBus(page, server.base + "/demo.html", Object.assign({url: server.base}, options));
     return waitForConnection(before);
 }
 
