@@ -54,10 +54,10 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const logFile = path.join(DATA_DIR, "server.log");
 let server = null;
 
-async function startServer() {
+async function startServer(extraArgs = []) {
     const log = fs.openSync(logFile, "a");
     const child = spawn(SERVER, ["-i", "127.0.0.1", "-p", String(PORT), ...SERVER_ARGS,
-        "--odoo-version", ODOO_VERSION, "--data-dir", DATA_DIR], {stdio: ["ignore", log, log]});
+        "--odoo-version", ODOO_VERSION, "--data-dir", DATA_DIR, ...extraArgs], {stdio: ["ignore", log, log]});
     fs.closeSync(log);
     const exited = new Promise((resolve) => child.on("exit", resolve));
     server = {child, exited};
@@ -117,7 +117,7 @@ function sessionFile(sid) {
 function recordSockets(page) {
     const sockets = [];
     page.on("websocket", (ws) => {
-        const record = {url: ws.url(), sent: [], received: 0, closed: false, openedAt: Date.now()};
+        const record = {url: ws.url(), sent: [], received: 0, closedAt: null, openedAt: Date.now()};
         sockets.push(record);
         ws.on("framesent", (f) => {
             try {
@@ -127,7 +127,7 @@ function recordSockets(page) {
             }
         });
         ws.on("framereceived", () => { record.received += 1; });
-        ws.on("close", () => { record.closed = true; });
+        ws.on("close", () => { record.closedAt = Date.now(); });
     });
     return sockets;
 }
@@ -231,6 +231,38 @@ testCase("c", "4001 after logout: no reconnect until a new session; then re-subs
     assert(events.includes("session_expired:4001") && !events.includes("reconnecting:4001"), `events ${events.join(", ")}`);
     await page.evaluate(() => window.__bus.stop_polling());
     return `silent for 3 s after 4001; delivered ${JSON.stringify(await seenPayloads(page))}`;
+});
+
+testCase("d", "4002 (keep-alive lifetime of 1-1.5 s): reconnects at once, every row delivered once across the lifetimes", async (page) => {
+    await stopServer();
+    await startServer(["--websocket-keep-alive-timeout", "1"]);
+    try {
+        const sockets = recordSockets(page);
+        await openPage(page, {channels: ["e2e-d"]});
+        await waitSubscribed(sockets, 1);
+        const ids = [];
+        for (let i = 0; i < 8; i += 1) {
+            ids.push(await publish("e2e-d", "e2e", `row ${i}`));
+            await sleep(500);
+        }
+        await waitUntil("every row", async () => (await seenPayloads(page)).length >= ids.length, 10000);
+        await sleep(1000);
+        const payloads = await seenPayloads(page);
+        assert(isDeepStrictEqual(payloads, ids.map((_, i) => `row ${i}`)), `delivered ${JSON.stringify(payloads)}`);
+        const events = await page.evaluate(() => window.__events);
+        const expired = events.filter((e) => e === "disconnect:4002").length;
+        assert(expired >= 2, `${expired} close(s) with 4002 in ${ids.length * 0.5} s, events ${events.join(", ")}`);
+        assert(events.every((e) => !e.startsWith("disconnect:") || e === "disconnect:4002"), `events ${events.join(", ")}`);
+        // Each 4002 was followed by a new socket at once, not after the 1 s back-off.
+        const gaps = sockets.slice(1).map((s, i) => s.openedAt - sockets[i].closedAt);
+        assert(sockets.length >= expired + 1, `${sockets.length} sockets for ${expired} closes`);
+        assert(gaps.every((gap) => gap < 500), `new sockets ${gaps.join(", ")} ms after the closes`);
+        await page.evaluate(() => window.__bus.stop_polling());
+        return `${expired} lifetimes ended with 4002, ${sockets.length} sockets (each ${Math.max(...gaps)} ms or less after the close), ${ids.length} rows once each`;
+    } finally {
+        await stopServer();
+        await startServer();
+    }
 });
 
 try {
