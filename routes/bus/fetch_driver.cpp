@@ -48,6 +48,14 @@ std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
 }
 } // namespace
 
+std::string pg_int_array(std::vector<std::int64_t> const& items)
+{
+    std::string out = "{";
+    for (auto const id : items)
+        out += (out.size() > 1 ? "," : "") + std::to_string(id);
+    return out + "}";
+}
+
 std::string pg_text_array(std::vector<std::string> const& items)
 {
     std::string out = "{";
@@ -75,12 +83,18 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         auto r = co_await c.query(sql);
         out.newest = std::stoll(std::string(r.value(0, 0)));
     }
-    else if (plan.after) {
+    if (plan.after) {
         // (Channel-free and with LIMIT: told apart from the arrivals' read in
-        // pg_stat_statements, and bounded after a long outage.)
-        std::string const sql = "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
-                              + std::to_string(fetch_limit);
+        // pg_stat_statements, and bounded after a long outage.) With ids to skip, the rows
+        // below the newest one that committed late are read too (the WebSocket hub's).
+        std::string const sql = plan.skip.empty()
+                                  ? "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
+                                        + std::to_string(fetch_limit)
+                                  : "SELECT id, channel, message FROM bus_bus WHERE id > $1 AND id <> ALL($2::int8[])"
+                                    " ORDER BY id LIMIT " + std::to_string(fetch_limit);
         orm::pg::parameters params{std::to_string(*plan.after)};
+        if (!plan.skip.empty())
+            params.push_back(pg_int_array(plan.skip));
         auto r = co_await c.query(sql, std::move(params));
         out.fresh = read_rows(r, odoo_version);
         out.more = out.fresh.size() == static_cast<std::size_t>(fetch_limit);
@@ -99,6 +113,29 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         auto r = co_await c.query(sql, std::move(params));
         out.for_arrivals = read_rows(r, odoo_version);
     }
+    co_return out;
+}
+
+} // namespace lp::bus
+
+namespace lp::bus {
+
+boost::asio::awaitable<replay_result> read_replay(orm::database& db, std::vector<std::string> const& keys,
+                                                 std::int64_t last, int odoo_version, std::chrono::seconds timeout)
+{
+    replay_result out;
+    auto c = co_await db.pool().acquire(clock::now() + std::chrono::seconds(10));
+    auto newest = co_await c.query("SELECT COALESCE(max(id), 0) FROM bus_bus");
+    out.newest = std::stoll(std::string(newest.value(0, 0)));
+    out.last = last > out.newest ? 0 : last; // a last id from another database (restored, recreated)
+    // Odoo's _poll: the rows after last; with last 0, those of the last `timeout` seconds.
+    std::string const sql =
+        out.last > 0 ? "SELECT b.id, b.channel, b.message FROM bus_bus b"
+                       " WHERE b.channel = ANY($1::varchar[]) AND b.id > $2::int8 ORDER BY b.id"
+                     : "SELECT b.id, b.channel, b.message FROM bus_bus b WHERE b.channel = ANY($1::varchar[])"
+                       " AND b.create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::int8) ORDER BY b.id";
+    orm::pg::parameters params{pg_text_array(keys), std::to_string(out.last > 0 ? out.last : timeout.count())};
+    out.rows = read_rows(co_await c.query(sql, std::move(params)), odoo_version);
     co_return out;
 }
 
