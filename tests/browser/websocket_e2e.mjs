@@ -14,6 +14,7 @@
 //   LP_SOURCE_DIR         the source tree (scripts/make-odoo-session, client/)
 // and LP_BROWSER_CHROMIUM, LP_BROWSER_CASE_TIMEOUT_MS, LP_BROWSER_ONLY (chromium_cases.mjs).
 import {execFile, spawn} from "node:child_process";
+import {randomBytes} from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -36,6 +37,9 @@ const DATA_DIR = env("LP_WS_DATA_DIR");
 const PSQL = JSON.parse(env("LP_WS_PSQL"));
 const SOURCE = env("LP_SOURCE_DIR");
 const ODOO_VERSION = process.env.LP_WS_ODOO_VERSION || "17";
+// Channels of this run: a row of an earlier run on the same database stays out (a subscribe
+// with last 0 gets the recent rows).
+const RUN = randomBytes(4).toString("hex");
 const SECRET = "5f0c9a4e-3b7d-4e21-9c6a-8d2f1b7e4a90";   // etc/demo.sql's database.secret
 requireChromium("websocket_e2e.mjs");
 
@@ -154,10 +158,10 @@ const testCase = (id, title, fn) => cases.push({id, title, fn});
 
 testCase("a", "subscribe, then a bus_bus row + NOTIFY reaches on(\"notification\") once, with its id as last", async (page) => {
     const sockets = recordSockets(page);
-    await openPage(page, {channels: ["e2e-a"]});
+    await openPage(page, {channels: [`e2e-a-${RUN}`]});
     await waitSubscribed(sockets, 1);
     assert(new URL(sockets[0].url).pathname === "/websocket", `connected to ${sockets[0].url}`);
-    const id = await publish("e2e-a", "e2e", {n: 1});
+    const id = await publish(`e2e-a-${RUN}`, "e2e", {n: 1});
     await waitUntil("the notification", async () => (await seenPayloads(page)).length >= 1, 10000);
     await sleep(500);
     const seen = await page.evaluate(() => window.__seen);
@@ -170,24 +174,24 @@ testCase("a", "subscribe, then a bus_bus row + NOTIFY reaches on(\"notification\
 
 testCase("b", "server restart: 1001, reconnect with back-off, re-subscribe with last; rows written meanwhile are replayed, none twice", async (page) => {
     const sockets = recordSockets(page);
-    await openPage(page, {channels: ["e2e-b"]});
+    await openPage(page, {channels: [`e2e-b-${RUN}`]});
     await waitSubscribed(sockets, 1);
-    const before = await publish("e2e-b", "e2e", "before");
+    const before = await publish(`e2e-b-${RUN}`, "e2e", "before");
     await waitUntil("the first row", async () => (await seenPayloads(page)).includes("before"), 10000);
 
     await stopServer();
     await page.waitForFunction(() => window.__bus.state === "retrying", null, {timeout: 5000});
-    const during = [await publish("e2e-b", "e2e", "during 1"), await publish("e2e-b", "e2e", "during 2")];
+    const during = [await publish(`e2e-b-${RUN}`, "e2e", "during 1"), await publish(`e2e-b-${RUN}`, "e2e", "during 2")];
     await sleep(1500);   // the client retries against the stopped server meanwhile
     await startServer();
     await page.waitForFunction(() => window.__bus.state === "open", null, {timeout: 15000});
     const resubscribe = subscribes(sockets).at(-1);
-    assert(isDeepStrictEqual(resubscribe, {channels: ["e2e-b"], last: before}),
+    assert(isDeepStrictEqual(resubscribe, {channels: [`e2e-b-${RUN}`], last: before}),
         `re-subscribed with ${JSON.stringify(resubscribe)}, expected last ${before}`);
     await waitUntil("the rows written during the restart", async () =>
         (await seenPayloads(page)).includes("during 2"), 10000);
     await sleep(300);
-    const after = await publish("e2e-b", "e2e", "after");
+    const after = await publish(`e2e-b-${RUN}`, "e2e", "after");
     await waitUntil("the row after the restart", async () => (await seenPayloads(page)).includes("after"), 10000);
     await sleep(500);
     const payloads = await seenPayloads(page);
@@ -204,14 +208,14 @@ testCase("c", "4001 after logout: no reconnect until a new session; then re-subs
     const sockets = recordSockets(page);
     const sid = await makeSession(2, "admin", "admin");
     await context.addCookies([{name: "session_id", value: sid, url: BASE}]);
-    await openPage(page, {channels: ["e2e-c"]});
+    await openPage(page, {channels: [`e2e-c-${RUN}`]});
     await waitSubscribed(sockets, 1);
-    await publish("e2e-c", "e2e", "logged in");
+    await publish(`e2e-c-${RUN}`, "e2e", "logged in");
     await waitUntil("the first row", async () => (await seenPayloads(page)).includes("logged in"), 10000);
 
     // Logout: Odoo's session file is gone; the next dispatch finds it out.
     fs.rmSync(sessionFile(sid));
-    await publish("e2e-c", "e2e", "after logout");
+    await publish(`e2e-c-${RUN}`, "e2e", "after logout");
     await page.waitForFunction(() => window.__bus.state === "session_expired", null, {timeout: 10000});
     const count = sockets.length;
     await sleep(3000);   // three times the first back-off delay
@@ -225,7 +229,7 @@ testCase("c", "4001 after logout: no reconnect until a new session; then re-subs
     await page.evaluate(() => window.__bus.new_session());
     await page.waitForFunction(() => window.__bus.state === "open", null, {timeout: 5000});
     await waitSubscribed(sockets, 2);
-    await publish("e2e-c", "e2e", "logged in again");
+    await publish(`e2e-c-${RUN}`, "e2e", "logged in again");
     await waitUntil("a row for the new session", async () => (await seenPayloads(page)).includes("logged in again"), 10000);
     const events = await page.evaluate(() => window.__events);
     assert(events.includes("session_expired:4001") && !events.includes("reconnecting:4001"), `events ${events.join(", ")}`);
@@ -238,11 +242,11 @@ testCase("d", "4002 (keep-alive lifetime of 1-1.5 s): reconnects at once, every 
     await startServer(["--websocket-keep-alive-timeout", "1"]);
     try {
         const sockets = recordSockets(page);
-        await openPage(page, {channels: ["e2e-d"]});
+        await openPage(page, {channels: [`e2e-d-${RUN}`]});
         await waitSubscribed(sockets, 1);
         const ids = [];
         for (let i = 0; i < 8; i += 1) {
-            ids.push(await publish("e2e-d", "e2e", `row ${i}`));
+            ids.push(await publish(`e2e-d-${RUN}`, "e2e", `row ${i}`));
             await sleep(500);
         }
         await waitUntil("every row", async () => (await seenPayloads(page)).length >= ids.length, 10000);
