@@ -151,6 +151,26 @@ BOOST_AUTO_TEST_CASE(public_socket_without_session)
     BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
 }
 
+BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
+{
+    auto server = start_odoo({"--odoo-version", "18"});
+    send("broadcast", R"({"type":"all","payload":0})");
+    auto const first = max_id();
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const secret = " --secret " + std::string(lp::test::demo_secret);
+    // Logged in (84-character ids, JSON and pickle files): the partner channel is theirs too.
+    for (auto const* form : {"--token-format 18 --sid-format 84 --format json", "--token-format 18-legacy --sid-format 84"}) {
+        auto ws = open(server.port(), make_session("--uid 2 --login admin --password admin" + secret + " " + form));
+        ws.send_text(subscribe("[]", first - 1));
+        BOOST_TEST(next_dispatch(ws).size() == 2u, form);
+    }
+    // A token keyed with another secret: the public user, who gets broadcast only.
+    auto forged = open(server.port(), make_session("--uid 2 --login admin --password admin --secret wrong --token-format 18"));
+    forged.send_text(subscribe("[]", first - 1));
+    BOOST_TEST(next_dispatch(forged).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
 {
     auto server = start_odoo();
