@@ -123,7 +123,8 @@ struct fixture : lp::test::odoo_server_fixture {
             BOOST_REQUIRE_MESSAGE(frame.has_value(), "no dispatch through the proxy");
             BOOST_REQUIRE((frame->op == lp::ws::opcode::text));
             std::vector<std::string> out;
-            for (auto const& row : json::parse(frame->payload).as_array())
+            auto const rows = json::parse(frame->payload);
+            for (auto const& row : rows.as_array())
                 out.emplace_back(row.at("message").at("payload").as_string());
             return out;
         };
