@@ -79,6 +79,14 @@ struct fixture : lp::test::odoo_server_fixture {
         std::filesystem::remove(data_dir.path() / "sessions" / sid.substr(0, 2) / sid);
     }
 
+    /// WebSocket clients subscribed on this database (the stats route).
+    std::int64_t subscribed(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("subscribed").as_int64();
+    }
+
     /// bus_bus reads made for wake-ups (the fetch of new rows, the polls' filtered read).
     std::int64_t wakeup_reads()
     {
@@ -354,6 +362,7 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     for (int i = 0; i < 100; ++i)
         polls.push_back(start_poll(server.port(), poll_body(R"(["mixed"])", 0)));
     lp::test::wait_parked(server.port(), db.name(), 100);
+    BOOST_TEST(subscribed(server.port()) == 100);
     auto const before = wakeup_reads();
     send("mixed", R"({"type":"t","payload":1})");
     for (auto& ws : sockets) {
@@ -369,6 +378,12 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     auto const reads = wakeup_reads() - before;
     BOOST_TEST_MESSAGE("bus_bus reads for one wake-up of 100 polls and 100 WebSockets: " << reads);
     BOOST_TEST(reads == 1);
+
+    // Clients that leave leave the index.
+    sockets.clear();
+    for (int i = 0; i < 500 && subscribed(server.port()) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(subscribed(server.port()) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
