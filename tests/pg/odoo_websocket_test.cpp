@@ -79,6 +79,14 @@ struct fixture : lp::test::odoo_server_fixture {
         std::filesystem::remove(data_dir.path() / "sessions" / sid.substr(0, 2) / sid);
     }
 
+    /// WebSocket clients subscribed on this database (the stats route).
+    std::int64_t subscribed(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("subscribed").as_int64();
+    }
+
     /// bus_bus reads made for wake-ups (the fetch of new rows, the polls' filtered read).
     std::int64_t wakeup_reads()
     {
@@ -149,6 +157,26 @@ BOOST_AUTO_TEST_CASE(public_socket_without_session)
     BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
     send("pub", R"({"type":"b","payload":2})");
     BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
+}
+
+BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
+{
+    auto server = start_odoo({"--odoo-version", "18"});
+    send("broadcast", R"({"type":"all","payload":0})");
+    auto const first = max_id();
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const secret = " --secret " + std::string(lp::test::demo_secret);
+    // Logged in (84-character ids, JSON and pickle files): the partner channel is theirs too.
+    for (auto const* form : {"--token-format 18 --sid-format 84 --format json", "--token-format 18-legacy --sid-format 84"}) {
+        auto ws = open(server.port(), make_session("--uid 2 --login admin --password admin" + secret + " " + form));
+        ws.send_text(subscribe("[]", first - 1));
+        BOOST_TEST(next_dispatch(ws).size() == 2u, form);
+    }
+    // A token keyed with another secret: the public user, who gets broadcast only.
+    auto forged = open(server.port(), make_session("--uid 2 --login admin --password admin --secret wrong --token-format 18"));
+    forged.send_text(subscribe("[]", first - 1));
+    BOOST_TEST(next_dispatch(forged).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
@@ -334,6 +362,7 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     for (int i = 0; i < 100; ++i)
         polls.push_back(start_poll(server.port(), poll_body(R"(["mixed"])", 0)));
     lp::test::wait_parked(server.port(), db.name(), 100);
+    BOOST_TEST(subscribed(server.port()) == 100);
     auto const before = wakeup_reads();
     send("mixed", R"({"type":"t","payload":1})");
     for (auto& ws : sockets) {
@@ -349,6 +378,12 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     auto const reads = wakeup_reads() - before;
     BOOST_TEST_MESSAGE("bus_bus reads for one wake-up of 100 polls and 100 WebSockets: " << reads);
     BOOST_TEST(reads == 1);
+
+    // Clients that leave leave the index.
+    sockets.clear();
+    for (int i = 0; i < 500 && subscribed(server.port()) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(subscribed(server.port()) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
