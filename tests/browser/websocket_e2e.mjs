@@ -70,7 +70,7 @@ async function startServer(extraArgs = []) {
             throw new Error(`the server exited with ${child.exitCode}:\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
         }
         try {
-            return (await fetch(`${BASE}/websocket/health`)).ok || true;
+            return (await fetch(`${BASE}/websocket/health`)).ok;
         } catch {
             return false;
         }
