@@ -162,7 +162,7 @@
      *   reconnect_delay     first delay in ms (1000); max_reconnect_delay (60000);
      *                       reconnect_jitter, up to this many ms added per step (1000)
      *   presence_interval   ms between update_presence messages while open (60000; 0: none);
-     *                       one is also sent after each subscribe
+     *                       one is also sent right after the subscribe of every open
      *   im_status_ids_by_model  object, or function returning one, sent with update_presence
      *   WebSocket           the WebSocket class (the global one)
      *   random              a Math.random replacement (tests)
