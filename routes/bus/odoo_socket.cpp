@@ -75,8 +75,8 @@ void odoo_socket::closed()
     if (db_)
         bus_.sockets(*db_).unsubscribe(*this);
     ws_ = nullptr;
-    inbox_.clear();
-    pending_.clear();
+    inbox_ = {};
+    pending_ = {};
 }
 
 lp::request odoo_socket::make_request(std::optional<orm::session> session) const
@@ -127,7 +127,7 @@ asio::awaitable<void> odoo_socket::serve()
         log::warning("websocket", "closing a /websocket after an error: ", e.what());
         close(server_error, "server error");
     }
-    inbox_.clear();
+    inbox_ = {}; // an idle socket keeps no capacity
     serving_ = false;
 }
 
