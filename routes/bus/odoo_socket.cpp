@@ -75,20 +75,28 @@ void odoo_socket::closed()
     if (db_)
         bus_.sockets(*db_).unsubscribe(*this);
     ws_ = nullptr;
-    inbox_.clear();
-    pending_.clear();
+    inbox_ = {};
+    pending_ = {};
 }
 
-lp::request odoo_socket::make_request() const
+lp::request odoo_socket::make_request(std::optional<orm::session> session) const
 {
     json::object params;
     if (!db_name_.empty())
         params["db"] = db_name_;
     lp::request r("GET", "/websocket", std::move(params), session_id_, bus_.settings().timeout);
     r.attach_services(&shared_);
-    if (session_)
-        r.attach_session(*session_);
+    if (session)
+        r.attach_session(std::move(*session));
     return r;
+}
+
+lp::request odoo_socket::hooks_request() const
+{
+    std::optional<orm::session> session;
+    if (uid_ != 0)
+        session = orm::session{*session_id_, db_->name(), uid_, {}, {}};
+    return make_request(std::move(session));
 }
 
 asio::awaitable<void> odoo_socket::serve()
@@ -98,9 +106,11 @@ asio::awaitable<void> odoo_socket::serve()
         if (!db_) {
             // The session of the cookie, once: a logged-in socket stays that user's (and is
             // closed when the session ends); no session, or an unknown one, is the public user.
+            std::optional<orm::session> session;
             if (session_id_ && shared_.sessions)
-                session_ = co_await shared_.sessions->find(*session_id_);
-            db_ = &make_request().database();
+                session = co_await shared_.sessions->find(*session_id_);
+            uid_ = session ? session->uid : 0;
+            db_ = &make_request(std::move(session)).database(); // the session's, else ?db=, else the only one
         }
         for (std::size_t i = 0; i < inbox_.size() && open(); ++i) {
             auto message = std::move(inbox_[i]); // inbox_ may grow (not shrink) meanwhile
@@ -117,18 +127,18 @@ asio::awaitable<void> odoo_socket::serve()
         log::warning("websocket", "closing a /websocket after an error: ", e.what());
         close(server_error, "server error");
     }
-    inbox_.clear();
+    inbox_ = {}; // an idle socket keeps no capacity
     serving_ = false;
 }
 
 asio::awaitable<bool> odoo_socket::session_valid() const
 {
-    if (!session_)
+    if (uid_ == 0)
         co_return true;
     // The session file (gone at logout) and the user's row from the database's user cache
     // (a new password or a deactivation changes the token): no query for a known user.
     auto const found = co_await shared_.sessions->find(*session_id_);
-    co_return found && found->uid == session_->uid && found->db == session_->db;
+    co_return found && found->uid == uid_ && found->db == db_->name();
 }
 
 asio::awaitable<void> odoo_socket::handle(json::object message)
@@ -165,7 +175,7 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
             throw lp::bad_request("subscribe: last must be a notification id");
         last = value->is_int64() ? value->get_int64() : static_cast<std::int64_t>(value->to_number<double>());
     }
-    auto request = make_request();
+    auto request = hooks_request();
     int const version = bus_.settings().odoo_version;
     auto subscription = co_await subscribe_to(request, wanted, version);
     if (!open())
@@ -201,7 +211,7 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
 
 void odoo_socket::update_presence(json::value const* data)
 {
-    if (!session_ || !data || !data->is_object())
+    if (uid_ == 0 || !data || !data->is_object())
         return; // the public user has no presence row
     auto const* inactivity = data->get_object().if_contains("inactivity_period");
     if (!inactivity || !inactivity->is_number())
@@ -211,10 +221,10 @@ void odoo_socket::update_presence(json::value const* data)
         return;
     constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
     auto* limit = shared_.presence_per_user;
-    if (limit && limit->take(db_->name() + "/" + std::to_string(session_->uid)))
+    if (limit && limit->take(db_->name() + "/" + std::to_string(uid_)))
         return; // as the poll: at most write_rate_per_ip presence writes a minute per user
     asio::co_spawn(bus_.executor(),
-                   bus::update_presence(db_, bus_.settings().odoo_version, session_->uid,
+                   bus::update_presence(db_, bus_.settings().odoo_version, uid_,
                                         static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms))),
                    asio::detached);
 }
@@ -235,7 +245,7 @@ void odoo_socket::flush()
 
 void odoo_socket::dispatch()
 {
-    if (!session_) {
+    if (uid_ == 0) {
         send(std::exchange(pending_, {}));
         return;
     }

@@ -60,7 +60,9 @@ public:
 private:
     bool open() const { return ws_ && ws_->is_open(); }
     void close(std::uint16_t code, std::string_view reason);
-    lp::request make_request() const;
+    lp::request make_request(std::optional<orm::session> session) const;
+    /// The request the channel hooks see: this socket's database and user.
+    lp::request hooks_request() const;
 
     boost::asio::awaitable<void> serve();
     boost::asio::awaitable<void> handle(boost::json::object message);
@@ -79,7 +81,7 @@ private:
     message_bus& bus_;
     std::optional<std::string> session_id_;
     std::string db_name_;
-    std::optional<orm::session> session_; ///< logged in (found at the start); else the public user
+    std::int64_t uid_ = 0; ///< the logged-in user (found at the start); 0: the public user
     orm::database* db_ = nullptr;
 
     std::vector<boost::json::object> inbox_;

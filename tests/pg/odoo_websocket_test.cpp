@@ -58,6 +58,30 @@ struct fixture : lp::test::odoo_server_fixture {
         return value.as_array();
     }
 
+    /// The type of the one row the next dispatch holds.
+    static std::string only_type(websocket_client& ws)
+    {
+        auto rows = next_dispatch(ws);
+        BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+        return std::string(rows[0].at("message").at("type").as_string());
+    }
+
+    /// Subscribes `ws` to `channel` and waits for the replay of a row sent on it first: from
+    /// then on the subscription is live.
+    void subscribe_live(websocket_client& ws, std::string const& channel)
+    {
+        send(channel, R"({"type":"replayed","payload":0})");
+        ws.send_text(subscribe("[\"" + channel + "\"]", max_id() - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(ws).size(), 1u);
+    }
+
+    /// The code of the close frame the server sends next (0 when none comes).
+    static int close_code_of(websocket_client& ws)
+    {
+        auto close = ws.read_until_close();
+        return close ? close->close_code() : 0;
+    }
+
     static std::vector<std::int64_t> ids_of(json::array const& rows)
     {
         std::vector<std::int64_t> ids;
@@ -90,13 +114,7 @@ struct fixture : lp::test::odoo_server_fixture {
     /// bus_bus reads made for wake-ups (the fetch of new rows, the polls' filtered read).
     std::int64_t wakeup_reads()
     {
-        for (int i = 0; i < 500; ++i) {
-            if (db.exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND application_name LIKE 'longpolling-server:%' AND state <> 'idle'")
-                == "0")
-                break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        lp::test::wait_cursors_idle(db);
         return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
                                   " FROM pg_database WHERE datname = current_database()) AND"
                                   " (query LIKE 'SELECT id, channel, message FROM bus_bus WHERE id > $1 %'"
@@ -123,9 +141,7 @@ BOOST_AUTO_TEST_CASE(subscribe_replays_then_delivers_live_rows)
 
     // Live: the client's channel, broadcast, and the user's partner channel (a hook's).
     send("news", R"({"type":"live","payload":2})");
-    auto live = next_dispatch(ws);
-    BOOST_REQUIRE_EQUAL(live.size(), 1u);
-    BOOST_TEST(live[0].at("message").at("type").as_string() == "live");
+    BOOST_TEST(only_type(ws) == "live");
     send("broadcast", R"({"type":"everyone","payload":3})");
     BOOST_TEST(next_dispatch(ws)[0].at("message").at("type").as_string() == "everyone");
     db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
@@ -138,23 +154,17 @@ BOOST_AUTO_TEST_CASE(subscribe_replays_then_delivers_live_rows)
     // (the rows of the last bus timeout), less those this socket was sent in the last 10 s
     // (the broadcast and partner rows above): no row goes to a socket twice.
     ws.send_text(subscribe(R"(["elsewhere"])", max_id() + 1000));
-    auto restarted = next_dispatch(ws);
-    BOOST_REQUIRE_EQUAL(restarted.size(), 1u);
-    BOOST_TEST(restarted[0].at("message").at("type").as_string() == "not subscribed");
+    BOOST_TEST(only_type(ws) == "not subscribed");
     send("news", R"({"type":"no longer","payload":6})");
     send("elsewhere", R"({"type":"now","payload":7})");
-    auto after = next_dispatch(ws);
-    BOOST_REQUIRE_EQUAL(after.size(), 1u);
-    BOOST_TEST(after[0].at("message").at("type").as_string() == "now");
+    BOOST_TEST(only_type(ws) == "now");
 }
 
 BOOST_AUTO_TEST_CASE(public_socket_without_session)
 {
     auto server = start_odoo();
     auto ws = open(server.port(), "0123456789abcdef0123456789abcdef01234567"); // unknown: public
-    send("pub", R"({"type":"a","payload":1})");
-    ws.send_text(subscribe(R"(["pub"])", max_id() - 1));
-    BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
+    subscribe_live(ws, "pub");
     send("pub", R"({"type":"b","payload":2})");
     BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
 }
@@ -183,9 +193,7 @@ BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
 {
     auto server = start_odoo();
     auto ws = open(server.port(), admin_session());
-    send("order", R"({"type":"first","payload":0})");
-    ws.send_text(subscribe(R"(["order"])", max_id() - 1));
-    next_dispatch(ws);
+    subscribe_live(ws, "order");
 
     // Two transactions: the lower id commits last.
     auto const key = "'[\"" + db.name() + "\",\"order\"]'";
@@ -210,9 +218,7 @@ BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
 
     // Neither comes again: the next dispatch holds the next row only.
     send("order", R"({"type":"next","payload":3})");
-    auto next = next_dispatch(ws);
-    BOOST_REQUIRE_EQUAL(next.size(), 1u);
-    BOOST_TEST(next[0].at("message").at("type").as_string() == "next");
+    BOOST_TEST(only_type(ws) == "next");
 }
 
 BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
@@ -220,29 +226,21 @@ BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
     auto server = start_odoo();
     auto const sid = admin_session();
     auto ws = open(server.port(), sid);
-    send("out", R"({"type":"a","payload":1})");
-    ws.send_text(subscribe(R"(["out"])", max_id() - 1));
-    next_dispatch(ws);
+    subscribe_live(ws, "out");
     delete_session_file(sid); // Odoo's logout
     send("out", R"({"type":"b","payload":2})");
-    auto close = ws.read_until_close();
-    BOOST_REQUIRE(close);
-    BOOST_TEST(close->close_code() == 4001);
+    BOOST_TEST(close_code_of(ws) == 4001);
 }
 
 BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
 {
     auto server = start_odoo();
     auto ws = open(server.port(), admin_session());
-    send("pw", R"({"type":"a","payload":1})");
-    ws.send_text(subscribe(R"(["pw"])", max_id() - 1));
-    next_dispatch(ws);
+    subscribe_live(ws, "pw");
     db.exec("UPDATE res_users SET password = 'changed' WHERE id = 2");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
     ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{}}})");
-    auto close = ws.read_until_close();
-    BOOST_REQUIRE(close);
-    BOOST_TEST(close->close_code() == 4001);
+    BOOST_TEST(close_code_of(ws) == 4001);
 }
 
 BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
@@ -266,17 +264,13 @@ BOOST_AUTO_TEST_CASE(too_fast_is_closed_with_1013)
     auto ws = open(server.port());
     for (int i = 0; i < 11; ++i)
         ws.send_text(R"({"event_name":"nothing","data":{}})");
-    auto close = ws.read_until_close();
-    BOOST_REQUIRE(close);
-    BOOST_TEST(close->close_code() == 1013);
+    BOOST_TEST(close_code_of(ws) == 1013);
     // Within the limit, nothing happens: ten messages, then one after burst × delay.
     auto calm = open(server.port());
     for (int i = 0; i < 10; ++i)
         calm.send_text(R"({"event_name":"nothing","data":{}})");
     std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-    send("calm", R"({"type":"a","payload":1})");
-    calm.send_text(subscribe(R"(["calm"])", max_id() - 1));
-    BOOST_TEST(next_dispatch(calm).size() == 1u);
+    subscribe_live(calm, "calm");
 }
 
 BOOST_AUTO_TEST_CASE(bad_messages_are_closed_with_1003)
@@ -285,9 +279,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_are_closed_with_1003)
     for (auto const* bad : {"not json", R"({"data":{}})", "[1,2]", R"({"event_name":"subscribe","data":{"channels":[1]}})"}) {
         auto ws = open(server.port());
         ws.send_text(bad);
-        auto close = ws.read_until_close();
-        BOOST_REQUIRE_MESSAGE(close, bad);
-        BOOST_TEST(close->close_code() == 1003, bad);
+        BOOST_TEST(close_code_of(ws) == 1003, bad);
     }
     // Odoo's handshake needs an Origin.
     lp::test::http_connection raw(server.port());
@@ -300,16 +292,11 @@ BOOST_AUTO_TEST_CASE(shutdown_closes_with_1001)
     auto server = start_odoo();
     auto a = open(server.port(), admin_session());
     auto b = open(server.port());
-    send("s", R"({"type":"a","payload":1})");
-    a.send_text(subscribe(R"(["s"])", max_id() - 1));
-    next_dispatch(a);
+    subscribe_live(a, "s");
     auto const asked = std::chrono::steady_clock::now();
     kill(server.pid(), SIGTERM);
-    for (auto* ws : {&a, &b}) {
-        auto close = ws->read_until_close();
-        BOOST_REQUIRE(close);
-        BOOST_TEST(close->close_code() == 1001);
-    }
+    for (auto* ws : {&a, &b})
+        BOOST_TEST(close_code_of(*ws) == 1001);
     BOOST_TEST((std::chrono::steady_clock::now() - asked < std::chrono::seconds(1)));
 }
 
