@@ -243,6 +243,17 @@ BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
     BOOST_TEST(close_code_of(ws) == 4001);
 }
 
+BOOST_AUTO_TEST_CASE(deactivation_closes_with_4001_before_the_next_dispatch)
+{
+    auto server = start_odoo({"--odoo-version", "16"});
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "gone");
+    db.exec("UPDATE res_users SET active = false WHERE id = 2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
+    send("gone", R"({"type":"b","payload":2})");
+    BOOST_TEST(close_code_of(ws) == 4001);
+}
+
 BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
 {
     auto server = start_odoo();
