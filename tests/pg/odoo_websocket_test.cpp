@@ -269,6 +269,29 @@ BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
     BOOST_TEST(found == "1");
 }
 
+BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
+{
+    // Odoo 18's table: user or guest, each unique through a partial index.
+    db.exec("CREATE TABLE mail_presence (id serial PRIMARY KEY, user_id integer REFERENCES res_users (id),"
+            " guest_id integer, last_poll timestamp, last_presence timestamp, status varchar)");
+    db.exec("CREATE UNIQUE INDEX mail_presence_user_unique ON mail_presence (user_id) WHERE user_id IS NOT NULL");
+    db.exec("CREATE UNIQUE INDEX mail_presence_guest_unique ON mail_presence (guest_id) WHERE guest_id IS NOT NULL");
+    auto server = start_odoo({"--odoo-version", "18", "--write-rate-per-ip", "0"});
+    auto ws = open(server.port(), admin_session());
+    auto presence_after = [&](int inactivity_ms, std::string const& expected) {
+        ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":)" + std::to_string(inactivity_ms) + "}}");
+        std::string found;
+        for (int i = 0; i < 200 && found != expected; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            found = db.exec("SELECT count(*) || '/' || bool_and(last_poll - last_presence < interval '10 seconds')"
+                            " FROM mail_presence WHERE user_id = 2");
+        }
+        return found;
+    };
+    BOOST_TEST(presence_after(3600000, "1/false") == "1/false"); // inserted: idle for an hour
+    BOOST_TEST(presence_after(0, "1/true") == "1/true");         // the same row, present now
+}
+
 BOOST_AUTO_TEST_CASE(too_fast_is_closed_with_1013)
 {
     auto server = start_odoo();
