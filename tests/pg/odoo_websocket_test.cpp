@@ -407,4 +407,39 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     BOOST_TEST(subscribed(server.port()) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(subscribes_that_come_together_share_their_read)
+{
+    lp::test::raise_descriptor_limit();
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo({"--max-cursor", "8"}); // two wait on the lock below; sessions need one
+    send("storm", R"({"type":"a","payload":1})");
+    auto const row = max_id();
+    auto replay_reads = [&] {
+        lp::test::wait_cursors_idle(db);
+        return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
+                                  " FROM pg_database WHERE datname = current_database()) AND"
+                                  " query LIKE 'SELECT id, channel, message, create_date >%'"));
+    };
+    auto const before = replay_reads();
+    // bus_bus locked: the first subscribe's read waits, and every other one joins the next.
+    lp::test::pg_admin locker(db.name());
+    locker.exec("BEGIN");
+    locker.exec("LOCK TABLE bus_bus IN ACCESS EXCLUSIVE MODE");
+    auto const sid = admin_session();
+    std::vector<websocket_client> sockets;
+    for (int i = 0; i < 200; ++i) {
+        sockets.push_back(open(server.port(), i % 2 ? sid : ""));
+        sockets.back().send_text(subscribe(R"(["storm"])", i % 3 ? row - 1 : 0));
+    }
+    for (int i = 0; i < 1000 && subscribed(server.port()) < 200; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_REQUIRE_MESSAGE(subscribed(server.port()) == 200, server.log());
+    locker.exec("COMMIT");
+    for (auto& ws : sockets)
+        BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{row}); // each its own replay
+    auto const reads = replay_reads() - before;
+    BOOST_TEST_MESSAGE("bus_bus reads for 200 subscribes at once: " << reads);
+    BOOST_TEST(reads <= 2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
