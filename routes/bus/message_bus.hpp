@@ -6,6 +6,7 @@
 
 #include "orm_bridge/database.hpp"
 #include "routes/bus/bus_core.hpp"
+#include "routes/bus/replay_reads.hpp"
 #include "routes/bus/socket_hub.hpp"
 #include "routes/deferred_reply.hpp"
 
@@ -63,6 +64,8 @@ public:
 
     /// `db`'s WebSocket subscribers (Odoo 16-18's /websocket), fed from the same reads.
     socket_hub& sockets(orm::database& db);
+    /// The reads of their subscribes (Odoo's _poll), shared by the subscribes that come together.
+    replay_reads& replays(orm::database& db);
     boost::asio::any_io_executor executor() const { return executor_; }
 
     class shell;

@@ -1,6 +1,7 @@
 #include "routes/bus/odoo_socket.hpp"
 
 #include "orm_bridge/database.hpp"
+#include "orm_bridge/errors.hpp"
 #include "orm_bridge/log.hpp"
 #include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/message_bus.hpp"
@@ -123,6 +124,9 @@ asio::awaitable<void> odoo_socket::serve()
     catch (lp::retryable_error const& e) {
         close(try_later, e.what());
     }
+    catch (orm::unavailable const& e) { // no cursor in time: Odoo's PoolError
+        close(try_later, e.what());
+    }
     catch (std::exception const& e) {
         log::warning("websocket", "closing a /websocket after an error: ", e.what());
         close(server_error, "server error");
@@ -190,8 +194,7 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     pending_.clear();
     replay_result replay;
     try {
-        replay = co_await read_replay(*db_, subscription.keys, std::max<std::int64_t>(last, 0), version,
-                                      bus_.settings().timeout);
+        replay = co_await bus_.replays(*db_).read(subscription.keys, last);
     }
     catch (...) {
         replaying_ = false;

@@ -8,9 +8,14 @@ void socket_hub::subscribe(bus_subscriber& s, std::vector<std::string> keys)
 {
     bool const first = keys_of_.empty();
     unsubscribe(s);
-    for (auto const& key : keys)
-        by_channel_[key].insert(&s);
-    keys_of_.emplace(&s, std::move(keys));
+    std::vector<std::string const*> mine;
+    mine.reserve(keys.size());
+    for (auto& key : keys) {
+        auto const channel = by_channel_.try_emplace(std::move(key)).first;
+        if (channel->second.insert(&s).second) // (a key given twice is kept once)
+            mine.push_back(&channel->first);   // the index's own copy: nodes do not move
+    }
+    keys_of_.emplace(&s, std::move(mine));
     if (first && bus_.listening)
         bus_.listening(true);
 }
@@ -20,11 +25,11 @@ void socket_hub::unsubscribe(bus_subscriber& s)
     auto const found = keys_of_.find(&s);
     if (found == keys_of_.end())
         return;
-    for (auto const& key : found->second)
-        if (auto channel = by_channel_.find(key); channel != by_channel_.end()) {
+    for (auto const* key : found->second)
+        if (auto channel = by_channel_.find(*key); channel != by_channel_.end()) {
             channel->second.erase(&s);
             if (channel->second.empty())
-                by_channel_.erase(channel);
+                by_channel_.erase(channel); // (*key is gone with it: not read again)
         }
     keys_of_.erase(found);
     if (keys_of_.empty()) {

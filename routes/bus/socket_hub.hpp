@@ -75,7 +75,7 @@ private:
 
     link bus_;
     std::unordered_map<std::string, std::unordered_set<bus_subscriber*>> by_channel_;
-    std::unordered_map<bus_subscriber*, std::vector<std::string>> keys_of_;
+    std::unordered_map<bus_subscriber*, std::vector<std::string const*>> keys_of_; ///< into by_channel_'s keys
     std::optional<std::int64_t> mark_; ///< every id up to it is settled (read, or given up)
     std::vector<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> read_; ///< ids above the mark, sorted
     std::vector<bus_subscriber*> touched_; ///< a member, so its capacity stays between dispatches

@@ -243,6 +243,17 @@ BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
     BOOST_TEST(close_code_of(ws) == 4001);
 }
 
+BOOST_AUTO_TEST_CASE(deactivation_closes_with_4001_before_the_next_dispatch)
+{
+    auto server = start_odoo({"--odoo-version", "16"});
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "gone");
+    db.exec("UPDATE res_users SET active = false WHERE id = 2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
+    send("gone", R"({"type":"b","payload":2})");
+    BOOST_TEST(close_code_of(ws) == 4001);
+}
+
 BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
 {
     auto server = start_odoo();
@@ -256,6 +267,29 @@ BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
                         " - interval '100 seconds'");
     }
     BOOST_TEST(found == "1");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
+{
+    // Odoo 18's table: user or guest, each unique through a partial index.
+    db.exec("CREATE TABLE mail_presence (id serial PRIMARY KEY, user_id integer REFERENCES res_users (id),"
+            " guest_id integer, last_poll timestamp, last_presence timestamp, status varchar)");
+    db.exec("CREATE UNIQUE INDEX mail_presence_user_unique ON mail_presence (user_id) WHERE user_id IS NOT NULL");
+    db.exec("CREATE UNIQUE INDEX mail_presence_guest_unique ON mail_presence (guest_id) WHERE guest_id IS NOT NULL");
+    auto server = start_odoo({"--odoo-version", "18", "--write-rate-per-ip", "0"});
+    auto ws = open(server.port(), admin_session());
+    auto presence_after = [&](int inactivity_ms, std::string const& expected) {
+        ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":)" + std::to_string(inactivity_ms) + "}}");
+        std::string found;
+        for (int i = 0; i < 200 && found != expected; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            found = db.exec("SELECT count(*) || '/' || bool_and(last_poll - last_presence < interval '10 seconds')"
+                            " FROM mail_presence WHERE user_id = 2");
+        }
+        return found;
+    };
+    BOOST_TEST(presence_after(3600000, "1/false") == "1/false"); // inserted: idle for an hour
+    BOOST_TEST(presence_after(0, "1/true") == "1/true");         // the same row, present now
 }
 
 BOOST_AUTO_TEST_CASE(too_fast_is_closed_with_1013)
@@ -371,6 +405,41 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
     for (int i = 0; i < 500 && subscribed(server.port()) != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     BOOST_TEST(subscribed(server.port()) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(subscribes_that_come_together_share_their_read)
+{
+    lp::test::raise_descriptor_limit();
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo({"--max-cursor", "8"}); // two wait on the lock below; sessions need one
+    send("storm", R"({"type":"a","payload":1})");
+    auto const row = max_id();
+    auto replay_reads = [&] {
+        lp::test::wait_cursors_idle(db);
+        return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
+                                  " FROM pg_database WHERE datname = current_database()) AND"
+                                  " query LIKE 'SELECT id, channel, message, create_date >%'"));
+    };
+    auto const before = replay_reads();
+    // bus_bus locked: the first subscribe's read waits, and every other one joins the next.
+    lp::test::pg_admin locker(db.name());
+    locker.exec("BEGIN");
+    locker.exec("LOCK TABLE bus_bus IN ACCESS EXCLUSIVE MODE");
+    auto const sid = admin_session();
+    std::vector<websocket_client> sockets;
+    for (int i = 0; i < 200; ++i) {
+        sockets.push_back(open(server.port(), i % 2 ? sid : ""));
+        sockets.back().send_text(subscribe(R"(["storm"])", i % 3 ? row - 1 : 0));
+    }
+    for (int i = 0; i < 1000 && subscribed(server.port()) < 200; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_REQUIRE_MESSAGE(subscribed(server.port()) == 200, server.log());
+    locker.exec("COMMIT");
+    for (auto& ws : sockets)
+        BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{row}); // each its own replay
+    auto const reads = replay_reads() - before;
+    BOOST_TEST_MESSAGE("bus_bus reads for 200 subscribes at once: " << reads);
+    BOOST_TEST(reads <= 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

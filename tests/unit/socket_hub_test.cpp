@@ -42,7 +42,7 @@ BOOST_FIXTURE_TEST_SUITE(socket_hub, fixture)
 BOOST_AUTO_TEST_CASE(rows_go_to_the_subscribers_of_their_channel_once_per_dispatch)
 {
     recorder a, b;
-    hub.subscribe(a, {"x", "y"});
+    hub.subscribe(a, {"x", "y", "x"});
     hub.subscribe(b, {"y"});
     BOOST_TEST(listening == std::vector<bool>{true});
     hub.seen_up_to(10);
