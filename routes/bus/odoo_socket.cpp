@@ -3,7 +3,6 @@
 #include "orm_bridge/database.hpp"
 #include "orm_bridge/errors.hpp"
 #include "orm_bridge/log.hpp"
-#include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/presence.hpp"
 #include "routes/bus/subscription.hpp"
