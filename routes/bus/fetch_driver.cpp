@@ -117,26 +117,3 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
 }
 
 } // namespace lp::bus
-
-namespace lp::bus {
-
-boost::asio::awaitable<replay_result> read_replay(orm::database& db, std::vector<std::string> const& keys,
-                                                 std::int64_t last, int odoo_version, std::chrono::seconds timeout)
-{
-    replay_result out;
-    auto c = co_await db.pool().acquire(clock::now() + std::chrono::seconds(10));
-    auto newest = co_await c.query("SELECT COALESCE(max(id), 0) FROM bus_bus");
-    out.newest = std::stoll(std::string(newest.value(0, 0)));
-    out.last = last > out.newest ? 0 : last; // a last id from another database (restored, recreated)
-    // Odoo's _poll: the rows after last; with last 0, those of the last `timeout` seconds.
-    std::string const sql =
-        out.last > 0 ? "SELECT b.id, b.channel, b.message FROM bus_bus b"
-                       " WHERE b.channel = ANY($1::varchar[]) AND b.id > $2::int8 ORDER BY b.id"
-                     : "SELECT b.id, b.channel, b.message FROM bus_bus b WHERE b.channel = ANY($1::varchar[])"
-                       " AND b.create_date > (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::int8) ORDER BY b.id";
-    orm::pg::parameters params{pg_text_array(keys), std::to_string(out.last > 0 ? out.last : timeout.count())};
-    out.rows = read_rows(co_await c.query(sql, std::move(params)), odoo_version);
-    co_return out;
-}
-
-} // namespace lp::bus

@@ -3,7 +3,6 @@
 #include "orm_bridge/database.hpp"
 #include "orm_bridge/errors.hpp"
 #include "orm_bridge/log.hpp"
-#include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/presence.hpp"
 #include "routes/bus/subscription.hpp"
@@ -16,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace lp::bus {
 namespace asio = boost::asio;
@@ -177,7 +177,16 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     if (auto const* value = fields.if_contains("last"); value && !value->is_null()) {
         if (!value->is_number())
             throw lp::bad_request("subscribe: last must be a notification id");
-        last = value->is_int64() ? value->get_int64() : static_cast<std::int64_t>(value->to_number<double>());
+        // Any number: one above bus_bus's newest id (however large) counts as 0 later.
+        constexpr auto most = std::numeric_limits<std::int64_t>::max();
+        if (value->is_int64())
+            last = value->get_int64();
+        else if (value->is_uint64())
+            last = most;
+        else if (double const d = value->get_double(); d >= 9.2e18)
+            last = most;
+        else
+            last = d > 0 ? static_cast<std::int64_t>(d) : 0;
     }
     auto request = hooks_request();
     int const version = bus_.settings().odoo_version;

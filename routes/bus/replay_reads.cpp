@@ -1,5 +1,7 @@
 #include "routes/bus/replay_reads.hpp"
 
+#include "routes/bus/fetch_driver.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "orm_bridge/database.hpp"
-#include "routes/bus/fetch_driver.hpp"
+#include "routes/bus/bus_row.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +16,13 @@
 #include <vector>
 
 namespace lp::bus {
+
+/// What a subscribe reads: bus_bus's newest id, the last id used and the rows after it.
+struct replay_result {
+    std::int64_t newest = 0;
+    std::int64_t last = 0;
+    std::vector<bus_row> rows;
+};
 
 class replay_reads {
 public:

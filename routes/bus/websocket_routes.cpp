@@ -2,7 +2,6 @@
 // (the endpoint; the work is odoo_socket's), and the HTTP routes beside it:
 // /websocket/health, /websocket/peek_notifications, /websocket/update_bus_presence.
 #include "orm_bridge/log.hpp"
-#include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_socket.hpp"
 #include "routes/bus/presence.hpp"
@@ -70,8 +69,7 @@ asio::awaitable<json::value> peek_notifications(lp::request& request)
     auto const last = std::max<std::int64_t>(request.param<std::int64_t>("last"), 0);
     int const version = bus->settings().odoo_version;
     auto subscription = co_await lp::bus::subscribe_to(request, wanted, version);
-    auto replay = co_await lp::bus::read_replay(request.database(), subscription.keys, last, version,
-                                                bus->settings().timeout);
+    auto replay = co_await bus->replays(request.database()).read(subscription.keys, last);
     json::array notifications;
     for (auto const& row : replay.rows)
         notifications.push_back(json::parse(row.json));

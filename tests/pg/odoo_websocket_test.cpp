@@ -167,6 +167,10 @@ BOOST_AUTO_TEST_CASE(public_socket_without_session)
     subscribe_live(ws, "pub");
     send("pub", R"({"type":"b","payload":2})");
     BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
+    // A last id of any size above the newest (here a float) counts as 0: the recent rows.
+    send("pub2", R"({"type":"c","payload":3})");
+    ws.send_text(R"({"event_name":"subscribe","data":{"channels":["pub2"],"last":1e300}})");
+    BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
 }
 
 BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
