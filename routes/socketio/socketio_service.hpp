@@ -1,0 +1,51 @@
+// Socket.IO as the server serves it: an Engine.IO server at socketio_path (long-polling
+// through the dispatcher, WebSocket through the WebSocket endpoints) carrying Socket.IO's
+// namespaces; with socketio_conformance, also the official test suites' echo servers.
+#pragma once
+
+#include "routes/dispatcher.hpp"
+#include "routes/socketio/engineio_server.hpp"
+#include "routes/socketio/socketio_server.hpp"
+#include "routes/websocket.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lp {
+
+struct socketio_settings {
+    std::string path = "/socket.io/";
+    eio::server_settings engine;
+    sio::server_settings socketio;
+    /// Serves the conformance suites' servers: an Engine.IO echo at /engine.io/, and the
+    /// Socket.IO suite's "/" and "/custom" namespaces.
+    bool conformance = false;
+};
+
+class socketio_service {
+public:
+    socketio_service(boost::asio::any_io_executor executor, socketio_settings config);
+    ~socketio_service();
+
+    /// The WebSocket endpoints to add to the server's (valid as long as this object).
+    std::vector<websocket_definition> websockets() const;
+    /// Has `requests` hand the long-polling requests over.
+    void serve_polling(dispatcher& requests);
+    /// Where namespaces are added.
+    sio::server& namespaces() { return *socketio_; }
+    /// Ends every session (shutdown).
+    void stop();
+
+private:
+    socketio_settings config_;
+    std::string echo_path_ = "/engine.io/";
+    std::unique_ptr<sio::server> socketio_;
+    std::unique_ptr<eio::server> engine_;
+    std::unique_ptr<eio::application> echo_;
+    std::unique_ptr<eio::server> echo_engine_;
+};
+
+} // namespace lp
