@@ -29,9 +29,9 @@ struct incoming_request {
     std::string target;       ///< path and query, as sent
     std::string content_type; ///< the Content-Type header
     std::string cookie;       ///< the Cookie header
-    std::string origin;       ///< the Origin header ("" when absent)
     std::string body;
     std::string client_address; ///< the peer's IP address (X-Forwarded-For's last with proxy_mode)
+    std::string origin;         ///< the Origin header ("" when absent)
 };
 
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.
