@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The Engine.IO / Socket.IO protocol tests and the official socket.io-client, in Node, against
+# the built server started with etc/socketio-conformance.conf on a free port (no database).
+# Usage: run-with-server.sh PATH/TO/longpolling-server
+set -euo pipefail
+
+server_bin=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source_dir=$(cd "$here/../.." && pwd)
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((node_major < 18)); then
+  echo "socketio tests: Node >= 18 is needed, found $(node --version 2>/dev/null || echo none)" >&2
+  exit 1
+fi
+# The locked versions, not whatever an earlier checkout left in node_modules.
+installed=$(node -p 'require("'"$here"'/node_modules/socket.io-client/package.json").version' 2>/dev/null || echo none)
+wanted=$(node -p 'require("'"$here"'/package.json").devDependencies["socket.io-client"]')
+if [[ $installed != "$wanted" ]]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log=$(mktemp /tmp/lp-socketio-log.XXXXXX)
+server_pid=""
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+"$server_bin" -c "$source_dir/etc/socketio-conformance.conf" -i 127.0.0.1 -p 0 >"$log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n "s/.*Start long polling server '127.0.0.1':\([0-9]*\).*/\1/p" "$log")
+  [[ -n $port ]] && break
+  sleep 0.1
+done
+[[ -n $port ]] || { cat "$log" >&2; echo "socketio tests: the server did not start" >&2; exit 1; }
+
+status=0
+LP_SOCKETIO_URL="http://127.0.0.1:$port" node --test "$here/protocol.test.mjs" "$here/client.test.mjs" || status=$?
+if ((status != 0)); then
+  tail -n 30 "$log" >&2
+fi
+exit "$status"
