@@ -131,6 +131,37 @@ std::optional<std::vector<packet>> decode_payload(std::string_view body, int ver
     }
 }
 
+std::optional<std::vector<packet>> decode_binary_payload(std::string_view body)
+{
+    std::vector<packet> packets;
+    while (!body.empty()) {
+        auto const kind = static_cast<unsigned char>(body.front());
+        if (kind > 1)
+            return std::nullopt;
+        body.remove_prefix(1);
+        std::size_t length = 0;
+        std::size_t digits = 0;
+        while (digits < body.size() && static_cast<unsigned char>(body[digits]) != 255) {
+            auto const digit = static_cast<unsigned char>(body[digits]);
+            if (digit > 9 || digits >= 9)
+                return std::nullopt;
+            length = length * 10 + digit;
+            ++digits;
+        }
+        if (digits == 0 || digits >= body.size() || length == 0 || length > body.size() - digits - 1)
+            return std::nullopt;
+        auto const content = body.substr(digits + 1, length);
+        body.remove_prefix(digits + 1 + length);
+        auto p = kind == 0 ? decode_text(content) : std::optional<packet>(decode_binary(content, 3));
+        if (!p)
+            return std::nullopt;
+        packets.push_back(std::move(*p));
+    }
+    if (packets.empty())
+        return std::nullopt;
+    return packets;
+}
+
 std::string encode_payload(std::span<packet const> packets, int version)
 {
     std::string out;

@@ -40,7 +40,12 @@ std::string encode_text(packet const& p);
 /// v3: each packet as <length>:<packet> (length in UTF-16 code units), binary as b4<base64>.
 /// Nullopt when any packet is malformed (the session is then closed).
 std::optional<std::vector<packet>> decode_payload(std::string_view body, int version = 4);
-/// A polling response's body, in the same forms.
+/// A v3 client's binary POST body (application/octet-stream, XHR2): per packet a 0 (text)
+/// or 1 (binary) byte, its length in decimal digits as bytes, 255, then the packet (a binary
+/// one starts with its type byte).
+std::optional<std::vector<packet>> decode_binary_payload(std::string_view body);
+/// A polling response's body, in the same forms as decode_payload (v3 responses are text:
+/// its clients read binary packets as b4<base64> in them).
 std::string encode_payload(std::span<packet const> packets, int version = 4);
 
 std::string base64_encode(std::string_view bytes);

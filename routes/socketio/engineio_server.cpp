@@ -288,7 +288,7 @@ outgoing_response server::post(std::shared_ptr<state> const& st, incoming_reques
         add_cors(out, in.origin);
         return out;
     }
-    auto received = st->machine.on_post(in.body);
+    auto received = st->machine.on_post(in.body, in.content_type.starts_with("application/octet-stream"));
     if (received.heard)
         arm_heartbeat(st, st->machine.heartbeat_delay());
     deliver(st, std::move(received.messages));

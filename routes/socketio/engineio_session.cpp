@@ -84,10 +84,10 @@ bool session::control(packet const& p, received& r)
     return true;
 }
 
-session::received session::on_post(std::string_view body)
+session::received session::on_post(std::string_view body, bool binary)
 {
     received r;
-    auto packets = decode_payload(body, version_);
+    auto packets = binary && version_ == 3 ? decode_binary_payload(body) : decode_payload(body, version_);
     if (!packets) {
         end(close_reason::parse_error);
         r.ok = false;

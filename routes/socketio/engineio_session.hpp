@@ -58,8 +58,8 @@ public:
         bool heard = false;           ///< a pong (v4) or ping (v3): the heartbeat restarts
         bool ok = true;               ///< false: malformed, the session is closed (parse error)
     };
-    /// A POST body on the polling transport.
-    received on_post(std::string_view body);
+    /// A POST body on the polling transport (`binary`: a v3 client's octet-stream payload).
+    received on_post(std::string_view body, bool binary = false);
     /// A frame of the session's own WebSocket (transport websocket).
     received on_frame(packet const& p);
 

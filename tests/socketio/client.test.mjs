@@ -59,3 +59,43 @@ for (const [name, options] of [
     }
   });
 }
+
+// socket.io 2.x clients (Engine.IO v3, Socket.IO v4 protocol): socketio_allow_eio3.
+import ioV2 from "socket.io-client-v2";
+
+for (const [name, transports] of [
+  ["long-polling", ["polling"]],
+  ["WebSocket", ["websocket"]],
+  ["polling upgraded to WebSocket", ["polling", "websocket"]],
+]) {
+  test(`socket.io-client 2.x over ${name}: the main namespace at once, emit, acks, binary, namespaces`, async () => {
+    const manager = new ioV2.Manager(base, { transports, reconnection: false, upgrade: transports.length > 1 });
+    const socket = manager.socket("/");
+    try {
+      assert.deepEqual(await new Promise((resolve) => socket.once("auth", resolve)), {});
+      const back = new Promise((resolve) => socket.once("message-back", (...args) => resolve(args)));
+      socket.emit("message", 1, "two", { three: [true] });
+      assert.deepEqual(await back, [1, "two", { three: [true] }]);
+      const bytes = Buffer.from([0, 1, 2, 250]);
+      const [echoed, label] = await new Promise((resolve) =>
+        socket.emit("message-with-ack", bytes, "label", (...args) => resolve(args)));
+      assert.deepEqual(Buffer.from(echoed), bytes);
+      assert.equal(label, "label");
+      if (transports.length > 1) {
+        if (manager.engine.transport.name !== "websocket")
+          await new Promise((resolve) => manager.engine.once("upgrade", resolve));
+        const [after] = await new Promise((resolve) =>
+          socket.emit("message-with-ack", "after the upgrade", (...args) => resolve(args)));
+        assert.equal(after, "after the upgrade");
+      }
+      assert.equal(manager.engine.transport.name, transports.at(-1));
+      const custom = manager.socket("/custom");
+      assert.deepEqual(await new Promise((resolve) => custom.once("auth", resolve)), {});
+      const unknown = manager.socket("/nowhere");
+      assert.equal(await new Promise((resolve) => unknown.once("error", resolve)), "Invalid namespace");
+    } finally {
+      socket.close();
+      manager.close?.();
+    }
+  });
+}

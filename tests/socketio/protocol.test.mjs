@@ -61,7 +61,7 @@ describe("Engine.IO handshake", () => {
     const cases = [
       [`${eio}?transport=polling`, "GET", 5, "Unsupported protocol version"],
       [`${eio}?EIO=abc&transport=polling`, "GET", 5, "Unsupported protocol version"],
-      [`${eio}?EIO=3&transport=polling`, "GET", 5, "Unsupported protocol version"], // allowEIO3 is off
+      [`${eio}?EIO=5&transport=polling`, "GET", 5, "Unsupported protocol version"],
       [`${eio}?EIO=4`, "GET", 0, "Transport unknown"],
       [`${eio}?EIO=4&transport=abc`, "GET", 0, "Transport unknown"],
       [`${eio}?EIO=4&transport=polling`, "POST", 2, "Bad handshake method"],

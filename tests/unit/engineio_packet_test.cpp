@@ -94,6 +94,23 @@ BOOST_AUTO_TEST_CASE(v3_payloads_prefix_each_packet_with_its_utf16_length)
     BOOST_TEST((binary->front() == eio::packet{packet_type::message, "\x01\x02", true}));
 }
 
+BOOST_AUTO_TEST_CASE(v3_binary_payloads_carry_lengths_as_digit_bytes)
+{
+    // "4hi" (text, 3 bytes), then a binary message of 2 bytes (3 with its type byte).
+    std::string const body("\x00\x03\xff" "4hi" "\x01\x03\xff\x04\xaa\xbb", 12);
+    auto const decoded = eio::decode_binary_payload(body);
+    BOOST_REQUIRE(decoded.has_value());
+    BOOST_TEST((*decoded == std::vector<eio::packet>{{packet_type::message, "hi"},
+                                                     {packet_type::message, "\xaa\xbb", true}}));
+    std::string const long_text = std::string("\x00\x01\x02\xff", 4) + "4" + std::string(11, 'x');
+    BOOST_TEST(eio::decode_binary_payload(long_text).value_or(std::vector<eio::packet>{}).front().data
+               == std::string(11, 'x'));
+    for (std::string bad : {std::string(), std::string("\x02\x01\xff" "4", 4), std::string("\x00\x05\xff" "4hi", 6),
+                            std::string("\x00\x0a\xff" "4", 4), std::string("\x00\xff" "4", 3),
+                            std::string("\x00\x01\xff" "9", 4)})
+        BOOST_TEST(!eio::decode_binary_payload(bad).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(base64_round_trips_and_refuses_what_is_not_base64)
 {
     for (std::string bytes : {std::string(), std::string("\x00", 1), std::string("ab"), std::string("abc"),
