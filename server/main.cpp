@@ -162,8 +162,10 @@ int serve(lp::server_config const& config)
     shared.presence_per_user = &presence_per_user;
     shared.writes_per_pos = &writes_per_pos;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
-    if (socketio)
+    if (socketio) {
+        socketio->add_declared_namespaces(shared, *sessions, config.longpolling_timeout, config.examples);
         socketio->serve_polling(requests);
+    }
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout,

@@ -1,6 +1,7 @@
 #include "routes/socketio/socketio_service.hpp"
 
 #include "routes/socketio/conformance.hpp"
+#include "routes/socketio/namespace.hpp"
 
 namespace lp {
 namespace {
@@ -21,7 +22,7 @@ websocket_definition endpoint(std::string_view name, std::string const& path, ei
 } // namespace
 
 socketio_service::socketio_service(boost::asio::any_io_executor executor, socketio_settings config)
-    : config_(std::move(config)), socketio_(std::make_unique<sio::server>(executor, config_.socketio)),
+    : executor_(executor), config_(std::move(config)), socketio_(std::make_unique<sio::server>(executor, config_.socketio)),
       engine_(std::make_unique<eio::server>(executor, config_.engine, *socketio_))
 {
     if (config_.conformance) {
@@ -47,6 +48,19 @@ void socketio_service::serve_polling(dispatcher& requests)
     requests.serve_raw(config_.path, [this](incoming_request const& in) { return engine_->handle_http(in); });
     if (echo_engine_)
         requests.serve_raw(echo_path_, [this](incoming_request const& in) { return echo_engine_->handle_http(in); });
+}
+
+void socketio_service::add_declared_namespaces(services const& shared, orm::session_store& sessions,
+                                               std::chrono::steady_clock::duration timeout, bool examples)
+{
+    for (auto const& definition : socketio::defined_namespaces()) {
+        if (definition.route_set == "examples" && !examples)
+            continue;
+        auto ns = std::make_unique<socketio::odoo_namespace>(std::string(definition.path), executor_, shared, sessions,
+                                                             timeout);
+        definition.setup(*ns);
+        socketio_->add(std::move(ns));
+    }
 }
 
 void socketio_service::stop()

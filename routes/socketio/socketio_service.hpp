@@ -4,12 +4,14 @@
 #pragma once
 
 #include "routes/dispatcher.hpp"
+#include "orm_bridge/session.hpp"
 #include "routes/socketio/engineio_server.hpp"
 #include "routes/socketio/socketio_server.hpp"
 #include "routes/websocket.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,10 +38,16 @@ public:
     void serve_polling(dispatcher& requests);
     /// Where namespaces are added.
     sio::server& namespaces() { return *socketio_; }
+    /// Adds the namespaces declared with LONGPOLLING_NAMESPACE (the "examples" set only when
+    /// `examples`); their handlers read through `shared` and find sessions in `sessions`.
+    /// Errors: std::invalid_argument when a path is taken twice.
+    void add_declared_namespaces(services const& shared, orm::session_store& sessions,
+                                 std::chrono::steady_clock::duration timeout, bool examples);
     /// Ends every session (shutdown).
     void stop();
 
 private:
+    boost::asio::any_io_executor executor_;
     socketio_settings config_;
     std::string echo_path_ = "/engine.io/";
     std::unique_ptr<sio::server> socketio_;

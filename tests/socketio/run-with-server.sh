@@ -8,17 +8,8 @@ server_bin=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if ((node_major < 18)); then
-  echo "socketio tests: Node >= 18 is needed, found $(node --version 2>/dev/null || echo none)" >&2
-  exit 1
-fi
-# The locked versions, not whatever an earlier checkout left in node_modules.
-installed=$(node -p 'require("'"$here"'/node_modules/socket.io-client/package.json").version' 2>/dev/null || echo none)
-wanted=$(node -p 'require("'"$here"'/package.json").devDependencies["socket.io-client"]')
-if [[ $installed != "$wanted" ]]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+source "$source_dir/tests/support/node-deps.sh"
+ensure_node_deps "socketio tests" "$here" socket.io-client
 
 log=$(mktemp /tmp/lp-socketio-log.XXXXXX)
 server_pid=""

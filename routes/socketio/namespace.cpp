@@ -1,0 +1,142 @@
+#include "routes/socketio/namespace.hpp"
+
+#include "orm_bridge/database.hpp"
+#include "orm_bridge/log.hpp"
+#include "routes/error_reply.hpp"
+#include "routes/errors.hpp"
+#include "routes/url.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/json/object.hpp>
+
+namespace lp::socketio {
+namespace json = boost::json;
+namespace {
+
+std::vector<namespace_definition>& definitions()
+{
+    // A function-local static: registrars in other files run before main, in any order.
+    static std::vector<namespace_definition> all;
+    return all;
+}
+
+/// Which Odoo session a socket speaks for, once looked up.
+struct odoo_socket final : sio::socket::attachment {
+    std::optional<std::string> session_id;
+    std::optional<orm::session> session;
+    bool looked_up = false;
+};
+
+odoo_socket& state_of(sio::socket& s) { return static_cast<odoo_socket&>(*s.attached); }
+
+/// A string in `value`, if it is one.
+std::optional<std::string> text_of(json::value const* value)
+{
+    if (value && value->is_string())
+        return std::string(value->get_string());
+    return std::nullopt;
+}
+} // namespace
+
+void define_namespace(namespace_definition definition) { definitions().push_back(definition); }
+std::vector<namespace_definition> const& defined_namespaces() { return definitions(); }
+
+event::event(std::shared_ptr<sio::socket> s, std::string name, sio::arguments a, std::optional<orm::session> session,
+             services const& shared, std::chrono::steady_clock::duration timeout)
+    : socket_(std::move(s)), name_(std::move(name)), arguments_(std::move(a)), session_(std::move(session)),
+      shared_(shared), deadline_(std::chrono::steady_clock::now() + timeout)
+{
+}
+
+std::int64_t event::uid() const
+{
+    if (!session_)
+        throw authentication_error("this event needs a logged-in Odoo session");
+    return session_->uid;
+}
+
+orm::model event::model(std::string name) const
+{
+    auto* all = shared_.databases;
+    if (!all || all->all().empty())
+        throw service_unavailable("this server serves no database");
+    if (!session_) {
+        if (all->all().size() != 1)
+            throw authentication_error("without a session, models are read on the only database served");
+        return orm::model(*all->all().begin()->second, std::move(name), deadline_, {}, orm::caller::public_user());
+    }
+    auto* db = all->find(session_->db);
+    if (!db)
+        throw authentication_error("the session's database '" + session_->db + "' is not served by this server");
+    return orm::model(*db, std::move(name), deadline_, session_->context, orm::caller::user(session_->uid, {}));
+}
+
+void event::emit(std::string_view event_name, json::array args) const
+{
+    socket_->emit(event_name, {std::move(args), {}});
+}
+
+odoo_namespace::odoo_namespace(std::string path, boost::asio::any_io_executor executor, services const& shared,
+                               orm::session_store& sessions, std::chrono::steady_clock::duration timeout)
+    : name_space(std::move(path)), executor_(std::move(executor)), shared_(shared), sessions_(sessions),
+      timeout_(timeout)
+{
+}
+
+void odoo_namespace::on_connect(sio::socket& s)
+{
+    auto state = std::make_unique<odoo_socket>();
+    // The CONNECT auth payload's session_id first (a client of another origin), then the cookie.
+    state->session_id = s.auth().is_object() ? text_of(s.auth().get_object().if_contains("session_id")) : std::nullopt;
+    if (!state->session_id)
+        state->session_id = find_cookie(s.cookie(), "session_id");
+    s.attached = std::move(state);
+}
+
+void odoo_namespace::on_event(sio::socket& s, std::string const& event_name, sio::arguments a, sio::ack reply)
+{
+    if (event_name == "session_id") {
+        // The seed's way to authenticate after connecting: the event names the session.
+        auto& state = state_of(s);
+        state.session_id = a.args.empty() ? std::nullopt : text_of(&a.args.front());
+        state.looked_up = false;
+        state.session.reset();
+    }
+    else if (!handlers_.contains(event_name)) {
+        log::debug("socketio", path(), ": no handler for event '", event_name, "'");
+        return;
+    }
+    boost::asio::co_spawn(executor_, run(s.shared_from_this(), event_name, std::move(a), std::move(reply)),
+                          boost::asio::detached);
+}
+
+boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s, std::string event_name,
+                                                 sio::arguments a, sio::ack reply)
+{
+    json::array result;
+    try {
+        auto& state = state_of(*s);
+        if (!state.looked_up) {
+            state.session = state.session_id ? co_await sessions_.find(*state.session_id) : std::nullopt;
+            state.looked_up = true;
+        }
+        if (event_name == "session_id") {
+            result.emplace_back(state.session ? json::value(state.session->uid) : json::value(false));
+        }
+        else {
+            event e(s, event_name, std::move(a), state.session, shared_, timeout_);
+            result = co_await handlers_.at(event_name)(e);
+        }
+    }
+    catch (...) {
+        auto const error = describe_error(std::current_exception());
+        if (error.unexpected)
+            log::error("socketio", path(), ": event '", event_name, "' failed: ", error.message);
+        result = json::array{json::object{{"error", error.message}}};
+    }
+    if (reply)
+        reply({std::move(result), {}});
+}
+
+} // namespace lp::socketio
