@@ -118,7 +118,11 @@ boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s,
     try {
         auto& state = state_of(*s);
         if (!state.looked_up) {
-            state.session = state.session_id ? co_await sessions_.find(*state.session_id) : std::nullopt;
+            // Not a co_await inside ?: (g++ 12 miscompiles the temporaries of that).
+            std::optional<orm::session> found;
+            if (state.session_id)
+                found = co_await sessions_.find(*state.session_id);
+            state.session = std::move(found);
             state.looked_up = true;
         }
         if (event_name == "session_id") {
