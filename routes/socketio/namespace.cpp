@@ -92,6 +92,20 @@ void odoo_namespace::on_connect(sio::socket& s)
     if (!state->session_id)
         state->session_id = find_cookie(s.cookie(), "session_id");
     s.attached = std::move(state);
+    if (handlers_.contains("connect"))
+        spawn(s, "connect", {}, {});
+}
+
+void odoo_namespace::on_disconnect(sio::socket& s, std::string_view reason)
+{
+    if (handlers_.contains("disconnect"))
+        spawn(s, "disconnect", {{reason}, {}}, {});
+}
+
+void odoo_namespace::spawn(sio::socket& s, std::string event_name, sio::arguments a, sio::ack reply)
+{
+    boost::asio::co_spawn(executor_, run(s.shared_from_this(), std::move(event_name), std::move(a), std::move(reply)),
+                          boost::asio::detached);
 }
 
 void odoo_namespace::on_event(sio::socket& s, std::string const& event_name, sio::arguments a, sio::ack reply)
@@ -103,12 +117,11 @@ void odoo_namespace::on_event(sio::socket& s, std::string const& event_name, sio
         state.looked_up = false;
         state.session.reset();
     }
-    else if (!handlers_.contains(event_name)) {
+    else if (!handlers_.contains(event_name) || event_name == "connect" || event_name == "disconnect") {
         log::debug("socketio", path(), ": no handler for event '", event_name, "'");
         return;
     }
-    boost::asio::co_spawn(executor_, run(s.shared_from_this(), event_name, std::move(a), std::move(reply)),
-                          boost::asio::detached);
+    spawn(s, event_name, std::move(a), std::move(reply));
 }
 
 boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s, std::string event_name,

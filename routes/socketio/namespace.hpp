@@ -75,15 +75,21 @@ public:
     odoo_namespace(std::string path, boost::asio::any_io_executor executor, services const& shared,
                    orm::session_store& sessions, std::chrono::steady_clock::duration timeout);
 
-    /// Runs `handler` for each `event_name` event (the seed's on_<event> method).
+    /// Runs `handler` for each `event_name` event (the seed's on_<event> method). "connect"
+    /// and "disconnect" (Socket.IO's reserved names, which clients cannot send) are the seed's
+    /// recv_connect and recv_disconnect: run when a socket joins (once its session is known)
+    /// and after it left (args: [reason]; emits do nothing then).
     void on(std::string event_name, event_handler handler) { handlers_[std::move(event_name)] = handler; }
 
     void on_connect(sio::socket& s) override;
     void on_event(sio::socket& s, std::string const& event_name, sio::arguments a, sio::ack reply) override;
+    void on_disconnect(sio::socket& s, std::string_view reason) override;
 
 private:
     boost::asio::awaitable<void> run(std::shared_ptr<sio::socket> s, std::string event_name, sio::arguments a,
                                      sio::ack reply);
+    /// Runs the handler of `event_name` as a coroutine of its own, when there is one.
+    void spawn(sio::socket& s, std::string event_name, sio::arguments a, sio::ack reply);
 
     boost::asio::any_io_executor executor_;
     services const& shared_;

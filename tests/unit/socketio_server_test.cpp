@@ -1,6 +1,7 @@
 // Socket.IO's server logic over fake Engine.IO connections: namespaces, rooms, broadcasts,
 // acks both ways, binary attachments, server-side disconnect, connectTimeout, malformed packets.
 #include "routes/socketio/socketio_server.hpp"
+#include "tests/support/fake_engineio.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
@@ -16,29 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fake_connection final : lp::eio::connection {
-    explicit fake_connection(std::string id) : id_(std::move(id)) {}
-    std::string const& id() const override { return id_; }
-    int protocol() const override { return 4; }
-    void send(std::string_view data, bool binary) override { sent.emplace_back(std::string(data), binary); }
-    void close() override { closed = true; }
-    std::string const& cookie() const override { return cookie_; }
-
-    /// What was sent since the last call, text frames and "<binary:N bytes>".
-    std::vector<std::string> take()
-    {
-        std::vector<std::string> out;
-        for (auto& [data, binary] : sent)
-            out.push_back(binary ? "<binary:" + std::to_string(data.size()) + ">" : data);
-        sent.clear();
-        return out;
-    }
-
-    std::string id_;
-    std::string cookie_;
-    std::vector<std::pair<std::string, bool>> sent;
-    bool closed = false;
-};
+using fake_connection = lp::test::fake_engineio_connection;
 
 /// "/chat": joins "lobby" on connect; say (to the lobby but the sender), shout (everyone),
 /// leave (the lobby), ask (the server asks the client, with an ack), kick (server disconnect).
