@@ -267,6 +267,13 @@ constexpr setting settings[] = {
      }},
     {"socketio_allow_eio3", "--socketio-allow-eio3", 0, "BOOL", "serve socket.io 2.x clients (EIO=3) (default False)",
      [](server_config& c, std::string const& v, std::string const& what) { c.socketio_allow_eio3 = to_bool(v, what); }},
+    {"socketio_listen_channel", "--socketio-listen-channel", 0, "CHANNEL",
+     "PostgreSQL channel the Socket.IO adapters' notifications come on (default socketio)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (v.empty())
+             throw config_error(what + ": expected a channel name");
+         c.socketio_listen_channel = v;
+     }},
     {"socketio_conformance", "--socketio-conformance", 0, "BOOL",
      "serve the official protocol suites' servers: /engine.io/ echo, namespaces / and /custom (default False)",
      [](server_config& c, std::string const& v, std::string const& what) { c.socketio_conformance = to_bool(v, what); }},

@@ -73,6 +73,7 @@ struct server_config {
     std::vector<std::string> socketio_cors_origins{"*"};      ///< "*", or origins answered with credentials
     bool socketio_allow_eio3 = false;                          ///< serve socket.io 2.x clients (EIO=3)
     bool socketio_conformance = false;                         ///< the official suites' echo servers
+    std::string socketio_listen_channel = "socketio";          ///< PostgreSQL channel of the adapters' notifications
     // What one client may cost (README: "Limits").
     std::size_t max_connections = 0;         ///< 0: the descriptor limit less descriptor_reserve
     std::size_t descriptor_reserve = 64;     ///< descriptors kept for PostgreSQL, files and shedding

@@ -79,6 +79,7 @@ lp::socketio_settings socketio_settings(lp::server_config const& config)
     s.engine.cors_origins = config.socketio_cors_origins;
     s.socketio.connect_timeout = config.socketio_connect_timeout;
     s.conformance = config.socketio_conformance;
+    s.listen_channel = config.socketio_listen_channel;
     return s;
 }
 
@@ -164,6 +165,7 @@ int serve(lp::server_config const& config)
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
     if (socketio) {
         socketio->add_declared_namespaces(shared, *sessions, config.longpolling_timeout, config.examples);
+        socketio->listen(databases, pg);
         socketio->serve_polling(requests);
     }
     lp::http_server server(io,

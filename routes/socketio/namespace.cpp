@@ -6,9 +6,13 @@
 #include "routes/errors.hpp"
 #include "routes/url.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace lp::socketio {
 namespace json = boost::json;
@@ -43,10 +47,73 @@ void define_namespace(namespace_definition definition) { definitions().push_back
 std::vector<namespace_definition> const& defined_namespaces() { return definitions(); }
 
 event::event(std::shared_ptr<sio::socket> s, std::string name, sio::arguments a, std::optional<orm::session> session,
-             services const& shared, std::chrono::steady_clock::duration timeout)
+             services const& shared, std::chrono::steady_clock::duration timeout, message_board* board)
     : socket_(std::move(s)), name_(std::move(name)), arguments_(std::move(a)), session_(std::move(session)),
-      shared_(shared), deadline_(std::chrono::steady_clock::now() + timeout)
+      shared_(shared), deadline_(std::chrono::steady_clock::now() + timeout), timeout_(timeout), board_(board)
 {
+}
+
+orm::database& event::database() const
+{
+    auto* all = shared_.databases;
+    if (!all || all->all().empty())
+        throw service_unavailable("this server serves no database");
+    if (!session_) {
+        if (all->all().size() != 1)
+            throw authentication_error("without a session, the only database served is used: there are several");
+        return *all->all().begin()->second;
+    }
+    auto* db = all->find(session_->db);
+    if (!db)
+        throw authentication_error("the session's database '" + session_->db + "' is not served by this server");
+    return *db;
+}
+
+boost::asio::awaitable<json::array> event::listen(adapter const& a, json::array args)
+{
+    if (!board_)
+        throw service_unavailable("no PostgreSQL adapters here (socketio_listen_channel)");
+    auto const db = database().name();
+    listened_ = &a;
+    taken_.clear();
+    // In slices, so that a client that left stops its listen within a second.
+    auto const until = std::chrono::steady_clock::now() + timeout_;
+    while (socket_->connected() && std::chrono::steady_clock::now() < until) {
+        auto const slice = std::min(until, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+        taken_ = co_await board_->wait(db, a, args, slice);
+        if (!taken_.empty())
+            break;
+    }
+    co_return taken_;
+}
+
+boost::asio::awaitable<bool> event::secure_emit(std::string_view event_name, json::value data)
+{
+    // Each co_await in a statement of its own (g++ 12 mishandles them inside argument lists).
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor, std::chrono::steady_clock::now() + timeout_);
+    auto acknowledged = std::make_shared<bool>(false);
+    socket_->emit_with_ack(event_name, {{std::move(data)}, {}}, [timer, acknowledged](sio::arguments) {
+        *acknowledged = true;
+        timer->cancel();
+    });
+    co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (*acknowledged && listened_ && board_)
+        board_->consume(database().name(), listened_->channel, taken_);
+    co_return *acknowledged;
+}
+
+boost::asio::awaitable<void> event::notify(std::string_view channel, json::value values) const
+{
+    if (!board_)
+        throw service_unavailable("no PostgreSQL adapters here (socketio_listen_channel)");
+    auto& db = database();
+    auto c = co_await db.writer().acquire(deadline_);
+    std::string const sql = "SELECT pg_notify($1, $2)";
+    orm::pg::parameters params{board_->listen_channel(),
+                               json::serialize(json::object{{"channel", channel}, {"values", std::move(values)}})};
+    co_await c.query(sql, std::move(params));
+    co_await c.commit();
 }
 
 std::int64_t event::uid() const
@@ -58,18 +125,9 @@ std::int64_t event::uid() const
 
 orm::model event::model(std::string name) const
 {
-    auto* all = shared_.databases;
-    if (!all || all->all().empty())
-        throw service_unavailable("this server serves no database");
-    if (!session_) {
-        if (all->all().size() != 1)
-            throw authentication_error("without a session, models are read on the only database served");
-        return orm::model(*all->all().begin()->second, std::move(name), deadline_, {}, orm::caller::public_user());
-    }
-    auto* db = all->find(session_->db);
-    if (!db)
-        throw authentication_error("the session's database '" + session_->db + "' is not served by this server");
-    return orm::model(*db, std::move(name), deadline_, session_->context, orm::caller::user(session_->uid, {}));
+    if (!session_)
+        return orm::model(database(), std::move(name), deadline_, {}, orm::caller::public_user());
+    return orm::model(database(), std::move(name), deadline_, session_->context, orm::caller::user(session_->uid, {}));
 }
 
 void event::emit(std::string_view event_name, json::array args) const
@@ -78,9 +136,10 @@ void event::emit(std::string_view event_name, json::array args) const
 }
 
 odoo_namespace::odoo_namespace(std::string path, boost::asio::any_io_executor executor, services const& shared,
-                               orm::session_store& sessions, std::chrono::steady_clock::duration timeout)
+                               orm::session_store& sessions, std::chrono::steady_clock::duration timeout,
+                               message_board* board)
     : name_space(std::move(path)), executor_(std::move(executor)), shared_(shared), sessions_(sessions),
-      timeout_(timeout)
+      timeout_(timeout), board_(board)
 {
 }
 
@@ -142,7 +201,7 @@ boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s,
             result.emplace_back(state.session ? json::value(state.session->uid) : json::value(false));
         }
         else {
-            event e(s, event_name, std::move(a), state.session, shared_, timeout_);
+            event e(s, event_name, std::move(a), state.session, shared_, timeout_, board_);
             result = co_await handlers_.at(event_name)(e);
         }
     }

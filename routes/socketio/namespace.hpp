@@ -14,6 +14,7 @@
 #include "orm_bridge/model.hpp"
 #include "orm_bridge/session.hpp"
 #include "routes/services.hpp"
+#include "routes/socketio/adapters.hpp"
 #include "routes/socketio/socketio_server.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -35,7 +36,7 @@ namespace lp::socketio {
 class event {
 public:
     event(std::shared_ptr<sio::socket> s, std::string name, sio::arguments a, std::optional<orm::session> session,
-          services const& shared, std::chrono::steady_clock::duration timeout);
+          services const& shared, std::chrono::steady_clock::duration timeout, message_board* board = nullptr);
 
     std::string const& name() const { return name_; }
     /// The event's arguments after its name (placeholders where binary attachments go).
@@ -56,13 +57,30 @@ public:
     /// Emits on this socket (nothing once it has left).
     void emit(std::string_view event_name, boost::json::array args) const;
 
+    /// Waits cooperatively until `a.get` takes some of the notified messages of its channel
+    /// (on the session's database, else the only one served); returns them. Holds no cursor.
+    /// Empty when the client left or longpolling_timeout passed first.
+    boost::asio::awaitable<boost::json::array> listen(adapter const& a, boost::json::array args = {});
+    /// Emits `data` with an ack; when the client acknowledges (within longpolling_timeout),
+    /// the messages of the last listen are consumed. Returns whether it was acknowledged.
+    boost::asio::awaitable<bool> secure_emit(std::string_view event_name, boost::json::value data);
+    /// Sends a notification to every listener of adapter channel `channel` (NOTIFY on
+    /// socketio_listen_channel through the database's writer connection).
+    boost::asio::awaitable<void> notify(std::string_view channel, boost::json::value values) const;
+
 private:
+    orm::database& database() const;
+
     std::shared_ptr<sio::socket> socket_;
     std::string name_;
     sio::arguments arguments_;
     std::optional<orm::session> session_;
     services const& shared_;
     std::chrono::steady_clock::time_point deadline_;
+    std::chrono::steady_clock::duration timeout_;
+    message_board* board_;
+    adapter const* listened_ = nullptr;
+    boost::json::array taken_;
 };
 
 /// An event handler: a coroutine; what it returns are the ack's arguments, sent when the
@@ -73,7 +91,8 @@ using event_handler = boost::asio::awaitable<boost::json::array> (*)(event&);
 class odoo_namespace final : public sio::name_space {
 public:
     odoo_namespace(std::string path, boost::asio::any_io_executor executor, services const& shared,
-                   orm::session_store& sessions, std::chrono::steady_clock::duration timeout);
+                   orm::session_store& sessions, std::chrono::steady_clock::duration timeout,
+                   message_board* board = nullptr);
 
     /// Runs `handler` for each `event_name` event (the seed's on_<event> method). "connect"
     /// and "disconnect" (Socket.IO's reserved names, which clients cannot send) are the seed's
@@ -95,6 +114,7 @@ private:
     services const& shared_;
     orm::session_store& sessions_;
     std::chrono::steady_clock::duration timeout_;
+    message_board* board_;
     std::unordered_map<std::string, event_handler> handlers_;
 };
 

@@ -23,7 +23,8 @@ websocket_definition endpoint(std::string_view name, std::string const& path, ei
 
 socketio_service::socketio_service(boost::asio::any_io_executor executor, socketio_settings config)
     : executor_(executor), config_(std::move(config)), socketio_(std::make_unique<sio::server>(executor, config_.socketio)),
-      engine_(std::make_unique<eio::server>(executor, config_.engine, *socketio_))
+      engine_(std::make_unique<eio::server>(executor, config_.engine, *socketio_)),
+      board_(executor, config_.listen_channel)
 {
     if (config_.conformance) {
         echo_ = conformance::engineio_echo();
@@ -57,14 +58,30 @@ void socketio_service::add_declared_namespaces(services const& shared, orm::sess
         if (definition.route_set == "examples" && !examples)
             continue;
         auto ns = std::make_unique<socketio::odoo_namespace>(std::string(definition.path), executor_, shared, sessions,
-                                                             timeout);
+                                                             timeout, &board_);
         definition.setup(*ns);
         socketio_->add(std::move(ns));
     }
 }
 
+void socketio_service::listen(orm::database_set& databases, orm::connection_settings const& connection)
+{
+    for (auto const& [name, db] : databases.all()) {
+        orm::listener_settings settings;
+        settings.name = name;
+        settings.channel = config_.listen_channel;
+        settings.connection = orm::connection_parameters_for(connection, name, "longpolling-server-socketio:" + name);
+        listeners_.push_back(std::make_unique<orm::listener>(
+            executor_, settings, [this, name](std::string const& payload) { board_.notified(name, payload); },
+            [] {}));
+        listeners_.back()->start();
+    }
+}
+
 void socketio_service::stop()
 {
+    for (auto& l : listeners_)
+        l->stop();
     engine_->close_all();
     if (echo_engine_)
         echo_engine_->close_all();

@@ -4,7 +4,10 @@
 #pragma once
 
 #include "routes/dispatcher.hpp"
+#include "orm_bridge/database.hpp"
+#include "orm_bridge/listener.hpp"
 #include "orm_bridge/session.hpp"
+#include "routes/socketio/adapters.hpp"
 #include "routes/socketio/engineio_server.hpp"
 #include "routes/socketio/socketio_server.hpp"
 #include "routes/websocket.hpp"
@@ -25,6 +28,8 @@ struct socketio_settings {
     /// Serves the conformance suites' servers: an Engine.IO echo at /engine.io/, and the
     /// Socket.IO suite's "/" and "/custom" namespaces.
     bool conformance = false;
+    /// The PostgreSQL channel the adapters' notifications come on.
+    std::string listen_channel = "socketio";
 };
 
 class socketio_service {
@@ -43,7 +48,9 @@ public:
     /// Errors: std::invalid_argument when a path is taken twice.
     void add_declared_namespaces(services const& shared, orm::session_store& sessions,
                                  std::chrono::steady_clock::duration timeout, bool examples);
-    /// Ends every session (shutdown).
+    /// LISTENs on the listen channel of every database in `databases` (for the adapters).
+    void listen(orm::database_set& databases, orm::connection_settings const& connection);
+    /// Ends every session and listener (shutdown).
     void stop();
 
 private:
@@ -54,6 +61,8 @@ private:
     std::unique_ptr<eio::server> engine_;
     std::unique_ptr<eio::application> echo_;
     std::unique_ptr<eio::server> echo_engine_;
+    socketio::message_board board_;
+    std::vector<std::unique_ptr<orm::listener>> listeners_;
 };
 
 } // namespace lp

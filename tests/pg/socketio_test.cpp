@@ -8,6 +8,9 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <thread>
+
 namespace json = boost::json;
 using lp::test::http_request;
 
@@ -93,6 +96,44 @@ BOOST_AUTO_TEST_CASE(the_connect_payload_or_a_session_id_event_authenticates)
     BOOST_TEST(next_text(anonymous) == R"(43/examples,4[2])");
     anonymous.send_text(R"(42/examples,5["my_login"])");
     BOOST_TEST(next_text(anonymous) == R"(43/examples,5["admin"])");
+}
+
+BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
+{
+    auto server = start({"--examples", "True", "--longpolling-timeout", "3"});
+    // The LISTEN connection comes up after the start-up line: wait for it.
+    for (int i = 0; i < 100; ++i) {
+        auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                   "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
+        if (count.find('1') != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    auto join = [&](lp::test::websocket_client& c) {
+        next_text(c);
+        c.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
+        BOOST_TEST(next_text(c).starts_with("40/examples,"));
+    };
+    lp::test::websocket_client first(server.port(), std::string(engineio_target) + "websocket");
+    join(first);
+    first.send_text(R"(42/examples,1["wait_news"])");
+    db.exec(R"(SELECT pg_notify('socketio', '{"channel":"examples_news","values":{"text":"hello"}}'))");
+    BOOST_TEST(next_text(first) == R"(42/examples,0["news",[{"text":"hello"}]])");
+    // Not acknowledged: secure_emit gives up after longpolling_timeout, the message stays.
+    BOOST_TEST(next_text(first) == R"(43/examples,1[false])");
+    first.send_text(R"(42/examples,2["wait_news"])");
+    BOOST_TEST(next_text(first) == R"(42/examples,1["news",[{"text":"hello"}]])");
+    first.send_text(R"(43/examples,1[])");
+    BOOST_TEST(next_text(first) == R"(43/examples,2[true])");
+    // Consumed: the next listen only gets what notify() sends afterwards.
+    first.send_text(R"(42/examples,3["wait_news"])");
+    lp::test::websocket_client second(server.port(), std::string(engineio_target) + "websocket");
+    join(second);
+    second.send_text(R"(42/examples,1["publish_news",{"text":"second"}])");
+    BOOST_TEST(next_text(second) == R"(43/examples,1[true])");
+    BOOST_TEST(next_text(first) == R"(42/examples,2["news",[{"text":"second"}]])");
+    first.send_text(R"(43/examples,2[])");
+    BOOST_TEST(next_text(first) == R"(43/examples,3[true])");
 }
 
 BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)
