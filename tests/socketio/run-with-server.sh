@@ -8,7 +8,7 @@ server_bin=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 
-source "$source_dir/tests/support/node-deps.sh"
+source "$source_dir/tests/support/node-runner.sh"
 ensure_node_deps "socketio tests" "$here" socket.io-client
 
 log=$(mktemp /tmp/lp-socketio-log.XXXXXX)
@@ -21,13 +21,7 @@ trap cleanup EXIT
 
 "$server_bin" -c "$source_dir/etc/socketio-conformance.conf" -i 127.0.0.1 -p 0 >"$log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n "s/.*Start long polling server '127.0.0.1':\([0-9]*\).*/\1/p" "$log")
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$log" >&2; echo "socketio tests: the server did not start" >&2; exit 1; }
+port=$(server_port "socketio tests" "$log")
 
 status=0
 LP_SOCKETIO_URL="http://127.0.0.1:$port" node --test "$here/protocol.test.mjs" "$here/client.test.mjs" || status=$?

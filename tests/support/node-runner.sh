@@ -1,4 +1,5 @@
 # Sourced by the Node test runners (tests/browser, tests/socketio).
+
 # ensure_node_deps NAME DIR PACKAGE: fails unless Node >= 18 is there, then runs `npm ci` in DIR
 # unless its node_modules already hold the locked version of PACKAGE (not whatever an earlier
 # checkout left there).
@@ -15,4 +16,17 @@ ensure_node_deps() {
   if [[ $installed != "$wanted" ]]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+# server_port NAME LOG: the port a server started with -p 0 logs in LOG (waits up to 10 s);
+# fails, showing the log, when it does not start.
+server_port() {
+  local name=$1 log=$2 port=""
+  for _ in $(seq 100); do
+    port=$(sed -n "s/.*Start long polling server '127.0.0.1':\([0-9]*\).*/\1/p" "$log")
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || { cat "$log" >&2; echo "$name: the server did not start" >&2; return 1; }
+  echo "$port"
 }
