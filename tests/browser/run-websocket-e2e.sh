@@ -9,7 +9,9 @@ set -euo pipefail
 server_bin=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${LP_TEST_PGHOST:?run through scripts/test}" "${LP_SOURCE_DIR:?run through scripts/test}"
-source "$here/node-deps.sh"
+# playwright-core 1.61 is the last for Debian 12's Node 18.
+source "$here/../support/node-runner.sh"
+ensure_node_deps "browser tests" "$here" playwright-core
 
 db=lp_browser_ws_$$
 data_dir=$(mktemp -d /tmp/lp-browser-ws.XXXXXX)

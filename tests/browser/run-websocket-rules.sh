@@ -3,5 +3,7 @@
 # (no server, no database): see websocket_rules.mjs.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/node-deps.sh"
+# playwright-core 1.61 is the last for Debian 12's Node 18.
+source "$here/../support/node-runner.sh"
+ensure_node_deps "browser tests" "$here" playwright-core
 exec node "$here/websocket_rules.mjs"
