@@ -84,16 +84,23 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(stats.status == 200u);
         BOOST_TEST(stats.body.find(R"("databases")") != std::string::npos);
 
-        // The WebSocket paths reach the server too, with the client's upgrade request passed
-        // on: its own refusals, not Odoo's (Socket.IO is not served yet; /websocket wants an Origin).
-        auto const upgrade_headers = std::string("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
-        auto const socket_io = http_request(port, "GET", "/socket.io/?EIO=4&transport=websocket", "", upgrade_headers);
-        BOOST_TEST(socket_io.status == 404u);
-        BOOST_TEST(socket_io.body.find("nothing is served at") != std::string::npos, socket_io.body);
-        auto const no_origin = http_request(port, "GET", "/websocket", "", upgrade_headers);
+        // Odoo's /websocket reaches the server too, with the client's upgrade request passed on:
+        // its own refusal without an Origin, not Odoo's.
+        auto const no_origin = http_request(port, "GET", "/websocket", "",
+                                            "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
         BOOST_TEST(no_origin.status == 400u);
         BOOST_TEST(no_origin.body.find("Origin") != std::string::npos, no_origin.body);
+        // Socket.IO's path serves both transports: a polling handshake, and a WebSocket one
+        // whose first message is the open packet.
+        auto const polling = http_request(port, "GET", "/socket.io/?EIO=4&transport=polling");
+        BOOST_TEST(polling.status == 200u);
+        BOOST_TEST(polling.body.starts_with(R"(0{"sid":")"), polling.body);
+        lp::test::websocket_client socketio(port, "/socket.io/?EIO=4&transport=websocket");
+        BOOST_TEST(socketio.handshake().status == 101u);
+        auto const open = socketio.read_frame();
+        BOOST_REQUIRE_MESSAGE(open.has_value(), "no open packet");
+        BOOST_TEST(open->payload.starts_with(R"(0{"sid":")"), open->payload);
 
         // A long poll: it waits in the server, behind the proxy, until Odoo's SQL sends.
         auto poll = lp::test::start_poll(port, lp::test::poll_body(R"(["proxied"])", 0));

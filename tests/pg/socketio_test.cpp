@@ -1,0 +1,148 @@
+// Socket.IO namespaces of the author API on a real database: Odoo session auth from the
+// cookie, the CONNECT auth payload or a session_id event; model() as the session's user; the
+// /examples namespace gated by longpolling_examples.
+#include "tests/support/http_client.hpp"
+#include "tests/support/odoo_server.hpp"
+#include "tests/support/websocket_client.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace json = boost::json;
+using lp::test::http_request;
+
+namespace {
+constexpr char engineio_target[] = "/socket.io/?EIO=4&transport=";
+
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_socketio") {}
+    std::string admin_sid = admin_session();
+};
+
+/// An Engine.IO long-polling session: POST packets, GET what comes back.
+struct polling_client {
+    polling_client(std::uint16_t p, std::string const& cookie) : port(p), headers(cookie.empty() ? "" : "Cookie: " + cookie + "\r\n")
+    {
+        auto const open = http_request(port, "GET", std::string(engineio_target) + "polling", "", headers);
+        BOOST_REQUIRE_EQUAL(open.status, 200u);
+        sid = std::string(json::parse(open.body.substr(1)).at("sid").as_string());
+    }
+    void post(std::string const& packet)
+    {
+        auto const answer = http_request(port, "POST", std::string(engineio_target) + "polling&sid=" + sid, packet,
+                                         headers + "Content-Type: text/plain;charset=UTF-8\r\n");
+        BOOST_REQUIRE_MESSAGE(answer.status == 200u, answer.status << " " << answer.body);
+    }
+    std::string get()
+    {
+        auto const answer = http_request(port, "GET", std::string(engineio_target) + "polling&sid=" + sid, "", headers);
+        BOOST_REQUIRE_EQUAL(answer.status, 200u);
+        return answer.body;
+    }
+    std::uint16_t port;
+    std::string headers;
+    std::string sid;
+};
+
+std::string next_text(lp::test::websocket_client& client)
+{
+    auto const frame = client.read_frame();
+    BOOST_REQUIRE_MESSAGE(frame.has_value(), "no frame");
+    return frame->payload;
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(socketio, fixture)
+
+BOOST_AUTO_TEST_CASE(the_session_cookie_authenticates_and_model_reads_as_the_user)
+{
+    auto server = start({"--examples", "True"});
+    polling_client client(server.port(), "session_id=" + admin_sid);
+    client.post("40/examples,");
+    BOOST_TEST(client.get().starts_with(R"(40/examples,{"sid":")"));
+    client.post(R"(42/examples,1["whoami"])");
+    BOOST_TEST(client.get() == R"(43/examples,1[2])");
+    client.post(R"(42/examples,2["my_login"])");
+    BOOST_TEST(client.get() == R"(43/examples,2["admin"])");
+    client.post(R"(42/examples,3["echo",1,"two",{"three":[null]}])");
+    BOOST_TEST(client.get() == R"(43/examples,3[1,"two",{"three":[null]}])");
+}
+
+BOOST_AUTO_TEST_CASE(the_connect_payload_or_a_session_id_event_authenticates)
+{
+    auto server = start({"--examples", "True"});
+    lp::test::websocket_client by_payload(server.port(), std::string(engineio_target) + "websocket");
+    BOOST_TEST(next_text(by_payload).starts_with(R"(0{"sid":")"));
+    by_payload.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
+    BOOST_TEST(next_text(by_payload).starts_with("40/examples,"));
+    by_payload.send_text(R"(42/examples,1["whoami"])");
+    BOOST_TEST(next_text(by_payload) == R"(43/examples,1[2])");
+
+    lp::test::websocket_client anonymous(server.port(), std::string(engineio_target) + "websocket");
+    next_text(anonymous);
+    anonymous.send_text("40/examples,");
+    next_text(anonymous);
+    anonymous.send_text(R"(42/examples,1["whoami"])");
+    BOOST_TEST(next_text(anonymous) == R"(43/examples,1[false])");
+    anonymous.send_text(R"(42/examples,2["my_login"])"); // needs a session: the ack carries the error
+    BOOST_TEST(next_text(anonymous).starts_with(R"(43/examples,2[{"error":)"));
+    auto const forged = make_session("--uid 2 --login admin --password admin --secret wrong");
+    anonymous.send_text(R"(42/examples,3["session_id",")" + forged + R"("])");
+    BOOST_TEST(next_text(anonymous) == R"(43/examples,3[false])");
+    anonymous.send_text(R"(42/examples,4["session_id",")" + admin_sid + R"("])");
+    BOOST_TEST(next_text(anonymous) == R"(43/examples,4[2])");
+    anonymous.send_text(R"(42/examples,5["my_login"])");
+    BOOST_TEST(next_text(anonymous) == R"(43/examples,5["admin"])");
+}
+
+BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
+{
+    auto server = start({"--examples", "True", "--longpolling-timeout", "3"});
+    // The LISTEN connection comes up after the start-up line: wait for it.
+    for (int i = 0; i < 100; ++i) {
+        auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                   "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
+        if (count.find('1') != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    auto join = [&](lp::test::websocket_client& c) {
+        next_text(c);
+        c.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
+        BOOST_TEST(next_text(c).starts_with("40/examples,"));
+    };
+    lp::test::websocket_client first(server.port(), std::string(engineio_target) + "websocket");
+    join(first);
+    first.send_text(R"(42/examples,1["wait_news"])");
+    db.exec(R"(SELECT pg_notify('socketio', '{"channel":"examples_news","values":{"text":"hello"}}'))");
+    BOOST_TEST(next_text(first) == R"(42/examples,0["news",[{"text":"hello"}]])");
+    // Not acknowledged: secure_emit gives up after longpolling_timeout, the message stays.
+    BOOST_TEST(next_text(first) == R"(43/examples,1[false])");
+    first.send_text(R"(42/examples,2["wait_news"])");
+    BOOST_TEST(next_text(first) == R"(42/examples,1["news",[{"text":"hello"}]])");
+    first.send_text(R"(43/examples,1[])");
+    BOOST_TEST(next_text(first) == R"(43/examples,2[true])");
+    // Consumed: the next listen only gets what notify() sends afterwards.
+    first.send_text(R"(42/examples,3["wait_news"])");
+    lp::test::websocket_client second(server.port(), std::string(engineio_target) + "websocket");
+    join(second);
+    second.send_text(R"(42/examples,1["publish_news",{"text":"second"}])");
+    BOOST_TEST(next_text(second) == R"(43/examples,1[true])");
+    BOOST_TEST(next_text(first) == R"(42/examples,2["news",[{"text":"second"}]])");
+    first.send_text(R"(43/examples,2[])");
+    BOOST_TEST(next_text(first) == R"(43/examples,3[true])");
+}
+
+BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)
+{
+    auto server = start();
+    lp::test::websocket_client client(server.port(), std::string(engineio_target) + "websocket");
+    next_text(client);
+    client.send_text("40/examples,");
+    BOOST_TEST(next_text(client) == R"(44/examples,{"message":"Invalid namespace"})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
