@@ -21,6 +21,18 @@ constexpr char engineio_target[] = "/socket.io/?EIO=4&transport=";
 struct fixture : lp::test::odoo_server_fixture {
     fixture() : odoo_server_fixture("lp_socketio") {}
     std::string admin_sid = admin_session();
+
+    /// The adapters' LISTEN connection comes up after the start-up line: waits for it.
+    void wait_for_the_listener()
+    {
+        for (int i = 0; i < 100; ++i) {
+            auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                       "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
+            if (count.find('1') != std::string::npos)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
 };
 
 /// An Engine.IO long-polling session: POST packets, GET what comes back.
@@ -102,14 +114,7 @@ BOOST_AUTO_TEST_CASE(the_connect_payload_or_a_session_id_event_authenticates)
 BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
 {
     auto server = start({"--examples", "True", "--longpolling-timeout", "3"});
-    // The LISTEN connection comes up after the start-up line: wait for it.
-    for (int i = 0; i < 100; ++i) {
-        auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                   "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
-        if (count.find('1') != std::string::npos)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_for_the_listener();
     auto join = [&](lp::test::websocket_client& c) {
         next_text(c);
         c.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
@@ -140,13 +145,7 @@ BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
 BOOST_AUTO_TEST_CASE(web_longpolling_namespace_runs_connect_on_and_disconnect_events)
 {
     auto server = start({"--examples", "True", "--longpolling-timeout", "5"});
-    for (int i = 0; i < 100; ++i) {
-        auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                   "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
-        if (count.find('1') != std::string::npos)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_for_the_listener();
     // The connect event greets the socket with its session's uid.
     lp::test::websocket_client user(server.port(), std::string(engineio_target) + "websocket");
     next_text(user);
