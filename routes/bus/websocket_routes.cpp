@@ -50,7 +50,7 @@ std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session
     return std::make_unique<odoo_websocket_handler>(std::move(socket));
 }
 lp::websocket_registrar const odoo_websocket{
-    lp::websocket_definition{"odoo_websocket", "/websocket", &open_odoo_websocket, true, ""}.at_root()};
+    lp::websocket_definition{"odoo_websocket", "/websocket", &open_odoo_websocket, true, "", false}.at_root()};
 
 asio::awaitable<lp::http_reply> websocket_health(lp::request&)
 {
