@@ -7,9 +7,17 @@
 //   publish_news [values] notifies the adapter's channel (a logged-in user only)
 //   broadcast    re-emits "broadcast" with its arguments to every other socket of /examples
 //                (what lp-sio-bench times against the reference Node server)
+// and, on web_longpolling's /namespace (LONGPOLLING_ON, the seed's `on(event, adapter, eventtype)`):
+//   welcome     (connect)    emits "welcome" with the session's uid, or false, as a socket joins
+//   my_messages (on)         the seed's my_function: listens to "examples_user_news" for the
+//                            messages whose values.to_id is the session's uid, emits
+//                            "other signal" {"login", "messages"} through secure_emit, acks
+//                            whether the client acknowledged
+//   farewell    (disconnect) notifies "examples_news" with {"left": uid or false}
 #include "routes/socketio/namespace.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 namespace {
 namespace json = boost::json;
@@ -57,6 +65,47 @@ LONGPOLLING_NAMESPACE(examples_namespace, "/examples")
         e.socket().broadcast("broadcast", {e.args(), e.attachments()});
         co_return json::array{};
     });
+}
+
+/// Takes the messages sent to the user given as the listen's argument (the seed's MyAdapter).
+json::array to_user(json::array const& messages, json::array const& args)
+{
+    json::array taken;
+    for (auto const& m : messages)
+        if (auto const* to = m.at("values").as_object().if_contains("to_id"); to && !args.empty() && *to == args.front())
+            taken.push_back(m);
+    return taken;
+}
+constexpr lp::socketio::adapter user_news{"examples_user_news", &to_user, &their_values};
+
+using lp::socketio::event_type;
+
+LONGPOLLING_ON(welcome, "welcome", event_type::connect)
+{
+    session.emit("welcome", {session.authenticated() ? json::value(session.uid()) : json::value(false)});
+    co_return json::array{};
+}
+
+LONGPOLLING_ON(my_messages, "my_messages", user_news)
+{
+    json::array listen_args{session.uid()};
+    auto const messages = co_await session.listen(std::move(listen_args));
+    if (messages.empty())
+        co_return json::array{false};
+    auto users = session.model("res.users");
+    json::array const fields{"login"};
+    auto rows = co_await users.read(session.uid(), fields);
+    json::object data{{"login", rows.empty() ? json::value(nullptr) : rows.front().at("login")},
+                      {"messages", user_news.format(messages)}};
+    auto const acknowledged = co_await session.secure_emit("other signal", std::move(data));
+    co_return json::array{acknowledged};
+}
+
+LONGPOLLING_ON(farewell, "farewell", news, event_type::disconnect)
+{
+    json::object values{{"left", session.authenticated() ? json::value(session.uid()) : json::value(false)}};
+    co_await session.notify(news.channel, std::move(values));
+    co_return json::array{};
 }
 
 } // namespace

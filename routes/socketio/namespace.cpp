@@ -24,6 +24,11 @@ std::vector<namespace_definition>& definitions()
     static std::vector<namespace_definition> all;
     return all;
 }
+std::vector<longpolling_event>& longpolling_events()
+{
+    static std::vector<longpolling_event> all;
+    return all;
+}
 
 /// Which Odoo session a socket speaks for, once looked up.
 struct odoo_socket final : sio::socket::attachment {
@@ -45,11 +50,24 @@ std::optional<std::string> text_of(json::value const* value)
 
 void define_namespace(namespace_definition definition) { definitions().push_back(definition); }
 std::vector<namespace_definition> const& defined_namespaces() { return definitions(); }
+void define_longpolling_event(longpolling_event e) { longpolling_events().push_back(e); }
+std::vector<longpolling_event> const& defined_longpolling_events() { return longpolling_events(); }
+
+void add_longpolling_events(odoo_namespace& ns, std::vector<longpolling_event> const& events)
+{
+    for (auto const& e : events) {
+        auto const handler = e.handler;
+        auto run = [handler](event& session) { return handler(session, session.args()); };
+        ns.on(std::string(e.name), bound_handler{run, e.own_adapter}, e.type);
+    }
+}
 
 event::event(std::shared_ptr<sio::socket> s, std::string name, sio::arguments a, std::optional<orm::session> session,
-             services const& shared, std::chrono::steady_clock::duration timeout, message_board* board)
+             services const& shared, std::chrono::steady_clock::duration timeout, message_board* board,
+             adapter const* own_adapter)
     : socket_(std::move(s)), name_(std::move(name)), arguments_(std::move(a)), session_(std::move(session)),
-      shared_(shared), deadline_(std::chrono::steady_clock::now() + timeout), timeout_(timeout), board_(board)
+      shared_(shared), deadline_(std::chrono::steady_clock::now() + timeout), timeout_(timeout), board_(board),
+      own_adapter_(own_adapter)
 {
 }
 
@@ -67,6 +85,13 @@ orm::database& event::database() const
     if (!db)
         throw authentication_error("the session's database '" + session_->db + "' is not served by this server");
     return *db;
+}
+
+boost::asio::awaitable<json::array> event::listen(json::array args)
+{
+    if (!own_adapter_)
+        throw std::logic_error("event '" + name_ + "' was declared without an adapter: listen(adapter, args)");
+    return listen(*own_adapter_, std::move(args));
 }
 
 boost::asio::awaitable<json::array> event::listen(adapter const& a, json::array args)
@@ -140,6 +165,16 @@ odoo_namespace::odoo_namespace(std::string path, boost::asio::any_io_executor ex
 {
 }
 
+void odoo_namespace::on(std::string event_name, bound_handler handler, event_type type)
+{
+    if (type == event_type::connect)
+        connect_handlers_.emplace_back(std::move(event_name), std::move(handler));
+    else if (type == event_type::disconnect)
+        disconnect_handlers_.emplace_back(std::move(event_name), std::move(handler));
+    else
+        handlers_[std::move(event_name)] = std::move(handler);
+}
+
 void odoo_namespace::on_connect(sio::socket& s)
 {
     auto state = std::make_unique<odoo_socket>();
@@ -148,19 +183,21 @@ void odoo_namespace::on_connect(sio::socket& s)
     if (!state->session_id)
         state->session_id = find_cookie(s.cookie(), "session_id");
     s.attached = std::move(state);
-    if (handlers_.contains("connect"))
-        spawn(s, "connect", {}, {});
+    for (auto const& [name, handler] : connect_handlers_)
+        spawn(s, name, handler, {}, {});
 }
 
 void odoo_namespace::on_disconnect(sio::socket& s, std::string_view reason)
 {
-    if (handlers_.contains("disconnect"))
-        spawn(s, "disconnect", {{reason}, {}}, {});
+    for (auto const& [name, handler] : disconnect_handlers_)
+        spawn(s, name, handler, {{reason}, {}}, {});
 }
 
-void odoo_namespace::spawn(sio::socket& s, std::string event_name, sio::arguments a, sio::ack reply)
+void odoo_namespace::spawn(sio::socket& s, std::string event_name, bound_handler handler, sio::arguments a,
+                           sio::ack reply)
 {
-    boost::asio::co_spawn(executor_, run(s.shared_from_this(), std::move(event_name), std::move(a), std::move(reply)),
+    boost::asio::co_spawn(executor_,
+                          run(s.shared_from_this(), std::move(event_name), std::move(handler), std::move(a), std::move(reply)),
                           boost::asio::detached);
 }
 
@@ -172,16 +209,19 @@ void odoo_namespace::on_event(sio::socket& s, std::string const& event_name, sio
         state.session_id = a.args.empty() ? std::nullopt : text_of(&a.args.front());
         state.looked_up = false;
         state.session.reset();
+        spawn(s, event_name, {}, std::move(a), std::move(reply));
+        return;
     }
-    else if (!handlers_.contains(event_name) || event_name == "connect" || event_name == "disconnect") {
+    auto const found = handlers_.find(event_name);
+    if (found == handlers_.end()) {
         log::debug("socketio", path(), ": no handler for event '", event_name, "'");
         return;
     }
-    spawn(s, event_name, std::move(a), std::move(reply));
+    spawn(s, event_name, found->second, std::move(a), std::move(reply));
 }
 
 boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s, std::string event_name,
-                                                 sio::arguments a, sio::ack reply)
+                                                 bound_handler handler, sio::arguments a, sio::ack reply)
 {
     json::array result;
     try {
@@ -194,12 +234,12 @@ boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s,
             state.session = std::move(found);
             state.looked_up = true;
         }
-        if (event_name == "session_id") {
+        if (!handler.run) {
             result.emplace_back(state.session ? json::value(state.session->uid) : json::value(false));
         }
         else {
-            event e(s, event_name, std::move(a), state.session, shared_, timeout_, board_);
-            result = co_await handlers_.at(event_name)(e);
+            event e(s, event_name, std::move(a), state.session, shared_, timeout_, board_, handler.own_adapter);
+            result = co_await handler.run(e);
         }
     }
     catch (...) {

@@ -62,6 +62,15 @@ void socketio_service::add_declared_namespaces(services const& shared, orm::sess
         definition.setup(*ns);
         socketio_->add(std::move(ns));
     }
+    // web_longpolling's namespace, always there (as the seed's module), with the LONGPOLLING_ON events.
+    std::vector<socketio::longpolling_event> events;
+    for (auto const& e : socketio::defined_longpolling_events())
+        if (e.route_set != "examples" || examples)
+            events.push_back(e);
+    auto ns = std::make_unique<socketio::odoo_namespace>(std::string(socketio::longpolling_namespace_path), executor_,
+                                                         shared, sessions, timeout, &board_);
+    socketio::add_longpolling_events(*ns, events);
+    socketio_->add(std::move(ns));
 }
 
 void socketio_service::listen(orm::database_set& databases, orm::connection_settings const& connection)

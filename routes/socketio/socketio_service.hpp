@@ -43,8 +43,9 @@ public:
     void serve_polling(dispatcher& requests);
     /// Where namespaces are added.
     sio::server& namespaces() { return *socketio_; }
-    /// Adds the namespaces declared with LONGPOLLING_NAMESPACE (the "examples" set only when
-    /// `examples`); their handlers read through `shared` and find sessions in `sessions`.
+    /// Adds the namespaces declared with LONGPOLLING_NAMESPACE and web_longpolling's
+    /// "/namespace" with the LONGPOLLING_ON events (the "examples" set only when `examples`);
+    /// their handlers read through `shared` and find sessions in `sessions`.
     /// Errors: std::invalid_argument when a path is taken twice.
     void add_declared_namespaces(services const& shared, orm::session_store& sessions,
                                  std::chrono::steady_clock::duration timeout, bool examples);

@@ -1,6 +1,7 @@
 // Socket.IO namespaces of the author API on a real database: Odoo session auth from the
 // cookie, the CONNECT auth payload or a session_id event; model() as the session's user; the
-// /examples namespace gated by longpolling_examples.
+// /examples namespace gated by longpolling_examples; web_longpolling's /namespace with the
+// examples' LONGPOLLING_ON events of every type.
 #include "tests/support/http_client.hpp"
 #include "tests/support/odoo_server.hpp"
 #include "tests/support/websocket_client.hpp"
@@ -20,6 +21,18 @@ constexpr char engineio_target[] = "/socket.io/?EIO=4&transport=";
 struct fixture : lp::test::odoo_server_fixture {
     fixture() : odoo_server_fixture("lp_socketio") {}
     std::string admin_sid = admin_session();
+
+    /// The adapters' LISTEN connection comes up after the start-up line: waits for it.
+    void wait_for_the_listener()
+    {
+        for (int i = 0; i < 100; ++i) {
+            auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                       "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
+            if (count.find('1') != std::string::npos)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
 };
 
 /// An Engine.IO long-polling session: POST packets, GET what comes back.
@@ -101,14 +114,7 @@ BOOST_AUTO_TEST_CASE(the_connect_payload_or_a_session_id_event_authenticates)
 BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
 {
     auto server = start({"--examples", "True", "--longpolling-timeout", "3"});
-    // The LISTEN connection comes up after the start-up line: wait for it.
-    for (int i = 0; i < 100; ++i) {
-        auto const count = db.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                   "'longpolling-server-socketio:" + db.name() + "' AND state = 'idle'");
-        if (count.find('1') != std::string::npos)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_for_the_listener();
     auto join = [&](lp::test::websocket_client& c) {
         next_text(c);
         c.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
@@ -136,11 +142,55 @@ BOOST_AUTO_TEST_CASE(adapters_deliver_notifications_at_least_once)
     BOOST_TEST(next_text(first) == R"(43/examples,3[true])");
 }
 
+BOOST_AUTO_TEST_CASE(web_longpolling_namespace_runs_connect_on_and_disconnect_events)
+{
+    auto server = start({"--examples", "True", "--longpolling-timeout", "5"});
+    wait_for_the_listener();
+    // The connect event greets the socket with its session's uid.
+    lp::test::websocket_client user(server.port(), std::string(engineio_target) + "websocket");
+    next_text(user);
+    user.send_text(R"(40/namespace,{"session_id":")" + admin_sid + R"("})");
+    BOOST_TEST(next_text(user).starts_with("40/namespace,"));
+    BOOST_TEST(next_text(user) == R"(42/namespace,["welcome",2])");
+
+    // An "on" event with its adapter: listen takes only the messages to the user (uid 2).
+    user.send_text(R"(42/namespace,1["my_messages"])");
+    db.exec(R"(SELECT pg_notify('socketio', '{"channel":"examples_user_news","values":{"to_id":7,"text":"not yours"}}'))");
+    db.exec(R"(SELECT pg_notify('socketio', '{"channel":"examples_user_news","values":{"to_id":2,"text":"hi"}}'))");
+    BOOST_TEST(next_text(user) ==
+               R"(42/namespace,0["other signal",{"login":"admin","messages":[{"to_id":2,"text":"hi"}]}])");
+    user.send_text(R"(43/namespace,0[])");
+    BOOST_TEST(next_text(user) == R"(43/namespace,1[true])");
+
+    // An anonymous socket is greeted with false; the events of /examples are not on /namespace.
+    lp::test::websocket_client watcher(server.port(), std::string(engineio_target) + "websocket");
+    next_text(watcher);
+    watcher.send_text("40/namespace,");
+    BOOST_TEST(next_text(watcher).starts_with("40/namespace,"));
+    BOOST_TEST(next_text(watcher) == R"(42/namespace,["welcome",false])");
+    watcher.send_text(R"(42/namespace,1["echo","x"])");
+    watcher.send_text(R"(40/examples,{"session_id":")" + admin_sid + R"("})");
+    BOOST_TEST(next_text(watcher).starts_with("40/examples,")); // no ack for the unknown echo before
+
+    // The disconnect event runs after the user left /namespace: it notifies examples_news.
+    watcher.send_text(R"(42/examples,2["wait_news"])");
+    user.send_text("41/namespace,");
+    BOOST_TEST(next_text(watcher) == R"(42/examples,0["news",[{"left":2}]])");
+    watcher.send_text(R"(43/examples,0[])");
+    BOOST_TEST(next_text(watcher) == R"(43/examples,2[true])");
+}
+
 BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)
 {
     auto server = start();
     lp::test::websocket_client client(server.port(), std::string(engineio_target) + "websocket");
     next_text(client);
+    client.send_text("40/examples,");
+    BOOST_TEST(next_text(client) == R"(44/examples,{"message":"Invalid namespace"})");
+    // web_longpolling's namespace is always there, without the examples' events.
+    client.send_text("40/namespace,");
+    BOOST_TEST(next_text(client).starts_with("40/namespace,"));
+    client.send_text(R"(42/namespace,1["my_messages"])");
     client.send_text("40/examples,");
     BOOST_TEST(next_text(client) == R"(44/examples,{"message":"Invalid namespace"})");
 }

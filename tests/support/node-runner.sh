@@ -12,7 +12,7 @@ ensure_node_deps() {
     return 1
   fi
   installed=$(node -p 'require("'"$dir"'/node_modules/'"$package"'/package.json").version' 2>/dev/null || echo none)
-  wanted=$(node -p 'require("'"$dir"'/package.json").devDependencies["'"$package"'"]')
+  wanted=$(node -p 'const p = require("'"$dir"'/package.json"); ({...p.dependencies, ...p.devDependencies})["'"$package"'"]')
   if [[ $installed != "$wanted" ]]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
