@@ -486,7 +486,16 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         if (c->buffer.size() == 0)
             c->buffer.shrink_to_fit();
 
-        auto out = co_await dispatcher_.dispatch(std::move(in));
+        // A client that leaves while its handler waits (a framework route's wait) ends it.
+        auto handler = std::make_shared<running_handler>();
+        watch_departure(stream.socket(), std::weak_ptr(handler), [](running_handler& h) {
+            h.client_gone = true;
+            h.signal.emit(asio::cancellation_type::terminal);
+        });
+        auto out = co_await dispatcher_.dispatch(std::move(in), handler->signal.slot());
+        stream.socket().cancel(); // ends the watch
+        if (std::exchange(handler, nullptr)->client_gone)
+            break; // nobody to answer: close
         if (out.deferred) {
             // Park: the socket goes back into the connection, this coroutine ends, and the
             // reply's arrival starts a new one that writes it and carries on.
@@ -502,7 +511,7 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             });
             // A client that leaves (a reload, an aborted poll) frees its slot at once.
             if (!reply->resolved())
-                watch_departure(parked->socket, reply, [this, parked](deferred_reply& left) {
+                watch_departure(parked->socket, std::weak_ptr(reply), [this, parked](deferred_reply& left) {
                     left.abandon();
                     connection_ptr(parked, connection_deleter{this}); // closes it
                 });
