@@ -1,5 +1,5 @@
 // A waiting request's socket watched for its client leaving (EOF or an error), with no
-// coroutine and no buffer: one readiness wait per socket, and a one-byte peek when it fires.
+// coroutine and no buffer: one queued one-byte peek per socket.
 // Two kinds of waiters: a parked reply (a bus poll) and a handler still running (a framework
 // route's wait, e.g. /countdown/N).
 #pragma once
@@ -9,9 +9,9 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include <sys/socket.h>
+#include <boost/asio/buffer.hpp>
 
-#include <cerrno>
+#include <cstddef>
 #include <memory>
 
 namespace lp {
@@ -32,26 +32,26 @@ inline bool still_waiting(running_handler const&) { return true; }
 
 /// Calls `gone(waiter)` once if the client of `socket` closes or resets its connection while
 /// `waiter` lives and is still waiting. Readable with data instead (a pipelined next request)
-/// ends the watch: the data waits for the connection's next read. The socket is touched only
-/// while the waiter is waiting, so whoever ends the wait may move or close it.
+/// ends the watch: the data waits for the connection's next read.
+///
+/// The watch is a one-byte MSG_PEEK receive, not an `async_wait`: Asio starts a wait with an
+/// epoll_ctl call every time, a receive after the request's own read (which drained the
+/// socket) is merely queued. Its completion never touches the socket, so whoever ends the wait
+/// may move or close it (cancelled, it completes with operation_aborted).
 template <class Waiter, class Gone>
 void watch_departure(boost::asio::ip::tcp::socket& socket, std::weak_ptr<Waiter> waiter, Gone gone)
 {
-    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                      [&socket, waiter = std::move(waiter), gone = std::move(gone)](boost::system::error_code ec) mutable {
-                          auto const waiting = waiter.lock();
-                          if (ec || !waiting || !still_waiting(*waiting))
-                              return; // answered or cancelled meanwhile
-                          char byte;
-                          auto const n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                          if (n > 0)
-                              return; // a pipelined request: not a departure
-                          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                              watch_departure(socket, std::move(waiter), std::move(gone)); // spurious: again
-                              return;
-                          }
-                          gone(*waiting);
-                      });
+    static char peeked; // written by the kernel, never read
+    socket.async_receive(boost::asio::buffer(&peeked, 1), boost::asio::socket_base::message_peek,
+                         [waiter = std::move(waiter), gone = std::move(gone)](boost::system::error_code ec,
+                                                                              std::size_t bytes) mutable {
+                             auto const waiting = waiter.lock();
+                             if (ec == boost::asio::error::operation_aborted || !waiting || !still_waiting(*waiting))
+                                 return; // answered or cancelled meanwhile
+                             if (!ec && bytes > 0)
+                                 return; // a pipelined request: not a departure
+                             gone(*waiting); // EOF, a reset or another error: the client has gone
+                         });
 }
 
 } // namespace lp
