@@ -22,7 +22,14 @@ public:
         host_header_ = "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";
     }
 
-    void start(client&) const override {}
+    void start(client& c, cursor from) const override
+    {
+        // Without a cursor nchan waits for the next message (nchan_subscriber_first_message newest).
+        if (from == cursor::stale) {
+            c.last_modified = "Thu, 01 Jan 1970 00:00:01 GMT";
+            c.etag = "0";
+        }
+    }
 
     std::string request(client const& c) const override
     {
