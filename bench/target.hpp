@@ -25,7 +25,7 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 enum class cursor {
     current, ///< where prepare() found the channel: the poll parks
     first,   ///< a first poll (lp: last = 0; nchan: no cursor)
-    stale,   ///< far behind (lp: last = 1; nchan: an epoch Last-Modified), as after a restart
+    stale,   ///< far behind, as after a restart (lp: last = 1; nchan: none, see target_nchan.cpp)
 };
 
 /// What one answer carried.

@@ -22,13 +22,12 @@ public:
         host_header_ = "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";
     }
 
-    void start(client& c, cursor from) const override
+    void start(client&, cursor) const override
     {
-        // Without a cursor nchan waits for the next message (nchan_subscriber_first_message newest).
-        if (from == cursor::stale) {
-            c.last_modified = "Thu, 01 Jan 1970 00:00:01 GMT";
-            c.etag = "0";
-        }
+        // Without a cursor nchan waits for the next message (nchan_subscriber_first_message
+        // newest). A stale cursor has no equivalent here: an old If-Modified-Since on a channel
+        // without messages aborts nchan 1.3.6's worker (spool.c:479 assertion, seen in the
+        // reconnect scenario), so its "stale" crowd comes back without one.
     }
 
     std::string request(client const& c) const override

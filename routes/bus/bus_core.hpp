@@ -42,6 +42,7 @@ struct bus_waiter {
     bool unchecked = false;          ///< parked with nothing in the window: checked after the next fetch
     std::uint64_t considered_in = 0; ///< the last round that looked at it
     std::multimap<bus_clock::time_point, std::unique_ptr<bus_waiter>>::iterator expiry;
+    std::vector<waiter_index::link> links; ///< its places in the waiter index, while parked
 };
 
 /// What one read of bus_bus is to bring; the fetch driver turns it into SQL.
