@@ -97,8 +97,8 @@ class bus_core {
 public:
     /// How long arriving polls (and re-polls to check) are gathered before one read.
     static constexpr std::chrono::milliseconds gather{50};
-    /// ...and during a storm (the previous read carried at least storm_batch arrivals: a
-    /// restart, every tab reconnecting): fewer, larger reads, a little later each.
+    /// ...and during a storm (the previous read carried at least storm_batch arrivals or
+    /// re-polls: a restart, every tab reconnecting): fewer, larger reads, a little later each.
     static constexpr std::chrono::milliseconds storm_gather{250};
     static constexpr std::size_t storm_batch = 100;
     /// The pause after a failed read before the next attempt.
@@ -160,6 +160,7 @@ private:
     std::vector<bus_waiter*> candidates_;
 
     bool refresh_ = false;        ///< new rows may exist: fetch them
+    bool recheck_ = false;        ///< re-polls came during a read: fetch at the next tick
     bool wake_all_ = false;       ///< the next round considers every parked poll
     bool round_everyone_ = false; ///< the round out now does
     bool read_out_ = false;
@@ -167,7 +168,8 @@ private:
     bool backing_off_ = false;    ///< after a failed read, until the retry tick
     bool stopping_ = false;
 
-    std::size_t last_batch_ = 0; ///< arrivals in the latest read
+    std::size_t last_batch_ = 0; ///< arrivals and re-polls to check in the latest read
+    std::size_t repolls_ = 0;    ///< re-polls parked to check since the latest read began
     std::uint64_t rounds_ = 0;
     std::uint64_t arrival_reads_ = 0;
     std::uint64_t answered_ = 0;
