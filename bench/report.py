@@ -218,6 +218,14 @@ def targets(all_runs, quick):
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
         floor = floor_ms(all_runs, 10000)
+        if floor is not None and p99 is not None:
+            out.append(f"- fanout 10,000: p99 ≤ 1.25× the kernel floor (issue 11): {verdict(p99 <= 1.25 * floor)} "
+                       f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
+                       f"nchan {ratio(np99, floor)}×)")
+        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
+        if cpu is not None and ncpu:
+            out.append(f"- fanout 10,000: server CPU per fan-out ≤ ½ nchan's (issue 11): {verdict(cpu <= ncpu / 2)} "
+                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
         if floor is not None:
             out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
                        f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
@@ -308,9 +316,8 @@ def main():
     print()
     print("```json")
     for label in order:
-        for target in ("lp", "nchan"):
-            if target in runs[label]:
-                print(json.dumps(runs[label][target], separators=(",", ":")))
+        for target in runs[label]:  # lp, nchan, and the kernel floor
+            print(json.dumps(runs[label][target], separators=(",", ":")))
     print("```")
     print()
     print("</details>")
