@@ -164,7 +164,7 @@ def rows_for(label, runs, all_runs):
             mib = [kib(get(r, "server", k)) for k in ("rss_before_kib", "rss_peak_kib", "rss_when_none_held_kib",
                                                        "rss_end_kib")]
             return " / ".join(fmt(v, digits=1) for v in mib)
-        rows.append((title(label), "server RSS idle / parked / none held / 1 s later (MiB)", rss(lp), rss(nc), "—"))
+        rows.append((title(label), "server RSS idle / parked / none held / 2.5 s later (MiB)", rss(lp), rss(nc), "—"))
         add("server RSS per parked client (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
             kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
     elif kind == "stream":

@@ -286,7 +286,7 @@ asio::awaitable<void> departures(run& r)
     r.clients.stop(); // every client closes its connection
     auto const gone = co_await wait_none_held(r);
     auto const at_none = sample_process(r.o.server_pid);
-    co_await pause_for(1s);
+    co_await pause_for(2500ms);
     auto const settled = sample_process(r.o.server_pid);
     r.figures["errors"] = r.clients.failed() + r.clients.finished();
     r.figures["error_kinds"] = error_object(r.clients.errors());
@@ -302,7 +302,7 @@ asio::awaitable<void> departures(run& r)
                                 + " parked clients vanished; none held after "
                                 + (gone ? fixed(*gone, 3) + " s" : std::string("(not seen)")) + "; RSS idle "
                                 + mib(r.server_before) + " MiB, parked " + mib(at_parked) + " MiB, when none held "
-                                + mib(at_none) + " MiB, 1 s later " + mib(settled) + " MiB");
+                                + mib(at_none) + " MiB, 2.5 s later " + mib(settled) + " MiB");
 }
 
 // --- messages numbered 1..M, shared by fanout (one per round) and stream ---
