@@ -517,8 +517,11 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         });
         auto out = co_await dispatcher_.dispatch(std::move(in), handler->signal.slot());
         stream.socket().cancel(); // ends the watch
-        if (std::exchange(handler, nullptr)->client_gone)
-            break; // nobody to answer: close
+        if (std::exchange(handler, nullptr)->client_gone) {
+            if (out.deferred)
+                out.deferred->abandon(); // parked meanwhile (a bus poll): its holder forgets it
+            break;                       // nobody to answer: close
+        }
         if (out.deferred) {
             // Park: the socket goes back into the connection, this coroutine ends, and the
             // reply's arrival starts a new one that writes it and carries on.
