@@ -12,6 +12,8 @@ import json
 import statistics
 import sys
 
+from report import get  # bench/report.py, next to this script
+
 
 def runs_of(path):
     text = open(path, encoding="utf-8").read()
@@ -22,17 +24,6 @@ def runs_of(path):
             r = json.loads(line)
             runs.setdefault(r.get("label", "?"), {})[r.get("target", "?")] = r
     return runs
-
-
-def get(r, *path):
-    for key in path:
-        if isinstance(r, dict) and key in r:
-            r = r[key]
-        elif isinstance(r, list) and isinstance(key, int) and -len(r) <= key < len(r):
-            r = r[key]
-        else:
-            return None
-    return r
 
 
 def label_like(runs, prefix):
