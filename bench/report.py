@@ -63,7 +63,7 @@ def ratio(ours, theirs):
 def title(label):
     kind, _, rest = label.partition("-")
     names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream",
-             "reconnect": "reconnect storm", "departures": "departures"}
+             "reconnect": "reconnect storm", "departures": "departures", "sio": "Socket.IO"}
     return f"{names.get(kind, kind)} {rest}".strip()
 
 
@@ -79,7 +79,7 @@ def floor_ms(all_runs, sends):
 
 def rows_for(label, runs, all_runs):
     lp = runs.get("lp")
-    nc = runs.get("nchan")
+    nc = runs.get("nchan") or runs.get("node")  # Socket.IO: the reference Node server
     kind = label.split("-")[0]
     rows = []
 
@@ -167,6 +167,20 @@ def rows_for(label, runs, all_runs):
         rows.append((title(label), "server RSS idle / parked / none held / 2.5 s later (MiB)", rss(lp), rss(nc), "—"))
         add("server RSS per parked client (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
             kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
+    elif kind == "sio":
+        rows.append((title(label), "connected / errors (reference: socket.io 4.8 on Node)",
+                     "—" if failed(lp) else f"{fmt(get(lp, 'connected'))} / {fmt(get(lp, 'errors'))}",
+                     "—" if failed(nc) else f"{fmt(get(nc, 'connected'))} / {fmt(get(nc, 'errors'))}", "—"))
+        add("server RSS per connected client (KiB)", kib(get(lp, "rss_per_client_bytes")),
+            kib(get(nc, "rss_per_client_bytes")), lambda v: fmt(v, digits=2))
+        rows.append((title(label), f"broadcasts delivered / expected ({fmt(get(lp, 'rounds'))} rounds)",
+                     "—" if failed(lp) else f"{fmt(get(lp, 'delivered'))} / {fmt(get(lp, 'expected'))}",
+                     "—" if failed(nc) else f"{fmt(get(nc, 'delivered'))} / {fmt(get(nc, 'expected'))}", "—"))
+        for p in ("p50", "p99", "max"):
+            add(f"broadcast latency {p}, emit written → event read (ms)", get(lp, "latency_ms", p),
+                get(nc, "latency_ms", p), lambda v: fmt(v, digits=1))
+        add("server CPU per broadcast (ms)", get(lp, "server_cpu_ms_per_broadcast"),
+            get(nc, "server_cpu_ms_per_broadcast"), lambda v: fmt(v, digits=1))
     elif kind == "stream":
         m = get(lp, "messages") or get(nc, "messages")
         rate = get(lp, "rate_asked") or get(nc, "rate_asked")
@@ -252,6 +266,18 @@ def targets(all_runs, quick):
         ok = gone is not None and gone <= 1.0
         out.append(f"- {label}: parked clients that vanish are freed within a second: {verdict(ok)} "
                    f"(none held after {fmt(gone, digits=3)} s)")
+    sio, ref = get(all_runs, "sio-10k", "lp"), get(all_runs, "sio-10k", "node")
+    if failed(sio) or failed(ref):
+        out.append("- Socket.IO 10,000 WebSocket clients: ≤ 4 KiB server RSS per client, broadcast p99 ≤ ½ the "
+                   "reference's: **not measured**")
+    else:
+        per, p99, rp99 = get(sio, "rss_per_client_bytes"), get(sio, "latency_ms", "p99"), get(ref, "latency_ms", "p99")
+        ok = (sio.get("connected") == 10000 and sio.get("delivered") == sio.get("expected") and per is not None
+              and per <= 4096 and p99 is not None and rp99 and p99 <= rp99 / 2)
+        out.append(f"- Socket.IO 10,000 WebSocket clients: ≤ 4 KiB server RSS per client, broadcast p99 ≤ ½ the "
+                   f"reference's: {verdict(ok)} ({fmt(kib(per), digits=2)} KiB per client vs "
+                   f"{fmt(kib(get(ref, 'rss_per_client_bytes')), digits=2)} KiB; p99 {fmt(p99, digits=1)} ms vs "
+                   f"{fmt(rp99, digits=1)} ms: ratio {ratio(p99, rp99)}, needed ≤ 0.50)")
     st = get(all_runs, "stream-1k", "lp")
     if failed(st):
         out.append("- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: **not measured**")
@@ -297,7 +323,11 @@ def main():
           + "Fanout rows pool several rounds (clients re-poll at the opening rate between rounds); the re-poll storm "
           "makes every client re-poll at once after the first publish, as Odoo's clients do. The kernel floor is "
           "`lp-send-floor`: one thread on CPU 0 writing a reply-sized message (256 bytes) to each of 9,000 loopback "
-          "connections read by a thread on CPU 1, median of 5 rounds, scaled to the fan-out's size.")
+          "connections read by a thread on CPU 1, median of 5 rounds, scaled to the fan-out's size. "
+          "Socket.IO rows compare ours with the reference Node server (`bench/socketio_reference.mjs`, socket.io 4.8 "
+          "from npm) in the nchan column: `lp-sio-bench` connects raw WebSocket clients (Engine.IO v4, namespace "
+          "`/examples`), samples the server's RSS, then a controller emits `broadcast`, re-emitted by the server to "
+          "every other client; latency runs from just before that write to each client's read.")
     print()
     print("| scenario | figure | ours | nchan | ours/nchan |")
     print("|---|---|---:|---:|---:|")
@@ -316,7 +346,7 @@ def main():
     print()
     print("```json")
     for label in order:
-        for target in runs[label]:  # lp, nchan, and the kernel floor
+        for target in runs[label]:  # lp, nchan, node, and the kernel floor
             print(json.dumps(runs[label][target], separators=(",", ":")))
     print("```")
     print()

@@ -39,8 +39,13 @@ asio::awaitable<std::optional<session>> odoo_session_store::find(std::string ses
     auto const user = co_await db->users().find(data->uid);
     if (!user || !user->token.active)
         co_return std::nullopt;
+    // Odoo 12-17's token, or 18's (new or legacy): each needs the secret and the user's row.
+    auto const matches = [&](std::string const& expected) { return tokens_equal(expected, *data->session_token); };
     if (data->session_token
-        && (!user->has_secret || !tokens_equal(compute_session_token(session_id, user->token), *data->session_token)))
+        && (!user->has_secret
+            || !(matches(compute_session_token(session_id, user->token))
+                 || matches(compute_session_token_18(session_id, user->token))
+                 || matches(compute_legacy_session_token_18(session_id, user->token)))))
         co_return std::nullopt;
     co_return session{session_id, data->db, data->uid, data->login.empty() ? user->token.login : data->login,
                       data->context};

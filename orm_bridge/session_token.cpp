@@ -13,17 +13,10 @@
 
 namespace lp::orm {
 
-std::string compute_session_token(std::string_view sid, session_token_fields const& row)
+namespace {
+/// The lowercase hex HMAC-SHA256 of sid keyed with `key`, as Odoo's hmac.new(...).hexdigest().
+std::string hmac_hex(std::string const& key, std::string_view sid)
 {
-    std::array<boost::json::value, 5> const tuple{
-        boost::json::value(row.active),
-        boost::json::value(row.id),
-        boost::json::value(row.login),
-        row.password ? boost::json::value(*row.password) : boost::json::value(nullptr),
-        boost::json::value(row.database_secret),
-    };
-    std::string const key = python_tuple_repr(tuple);
-
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_size = 0;
     // One-shot HMAC() is not deprecated in OpenSSL 3 (only the HMAC_CTX API is).
@@ -40,6 +33,49 @@ std::string compute_session_token(std::string_view sid, session_token_fields con
         hex += digits[digest[i] & 0x0f];
     }
     return hex;
+}
+
+boost::json::value password_of(session_token_fields const& row)
+{
+    return row.password ? boost::json::value(*row.password) : boost::json::value(nullptr);
+}
+} // namespace
+
+std::string compute_session_token(std::string_view sid, session_token_fields const& row)
+{
+    std::array<boost::json::value, 5> const tuple{
+        boost::json::value(row.active), boost::json::value(row.id), boost::json::value(row.login), password_of(row),
+        boost::json::value(row.database_secret),
+    };
+    return hmac_hex(python_tuple_repr(tuple), sid);
+}
+
+std::string compute_session_token_18(std::string_view sid, session_token_fields const& row)
+{
+    std::array<std::pair<char const*, boost::json::value>, 5> const pairs{{
+        {"database_secret", boost::json::value(row.database_secret)},
+        {"active", boost::json::value(row.active)},
+        {"id", boost::json::value(row.id)},
+        {"login", boost::json::value(row.login)},
+        {"password", password_of(row)},
+    }};
+    std::string key = "(";
+    for (auto const& [name, value] : pairs) {
+        if (value.is_null())
+            continue; // Odoo 18 leaves the None values out
+        std::array<boost::json::value, 2> const pair{boost::json::value(name), value};
+        key += (key.size() > 1 ? ", " : "") + python_tuple_repr(pair);
+    }
+    return hmac_hex(key + ")", sid);
+}
+
+std::string compute_legacy_session_token_18(std::string_view sid, session_token_fields const& row)
+{
+    std::array<boost::json::value, 5> const tuple{
+        boost::json::value(row.database_secret), boost::json::value(row.active), boost::json::value(row.id),
+        boost::json::value(row.login), password_of(row),
+    };
+    return hmac_hex(python_tuple_repr(tuple), sid);
 }
 
 bool tokens_equal(std::string_view a, std::string_view b)

@@ -25,6 +25,14 @@ struct session_token_fields {
 /// std::runtime_error if OpenSSL fails.
 std::string compute_session_token(std::string_view sid, session_token_fields const& row);
 
+/// Odoo 18's token: the HMAC of sid keyed with str() of the tuple of (column, value) pairs,
+/// database_secret first, then active, id, login, password, leaving out the None values.
+std::string compute_session_token_18(std::string_view sid, session_token_fields const& row);
+
+/// Odoo 18's legacy token (still accepted by 18): str((database_secret, active, id, login,
+/// password)), the secret first.
+std::string compute_legacy_session_token_18(std::string_view sid, session_token_fields const& row);
+
 /// Compares two tokens in time that depends only on their lengths, not their content.
 bool tokens_equal(std::string_view a, std::string_view b);
 

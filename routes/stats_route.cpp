@@ -32,8 +32,11 @@ boost::asio::awaitable<json::value> stats(lp::request& request)
     if (services.databases)
         for (auto const& [name, db] : services.databases->all()) {
             json::object figures{{"cursors", cursor_figures(db->pool().stats())}};
-            if (services.bus)
+            if (services.bus) {
                 figures["bus"] = bus_figures(services.bus->stats(*db));
+                auto const& sockets = services.bus->sockets(*db);
+                figures["websockets"] = json::object{{"subscribed", sockets.subscribers()}, {"channels", sockets.channels()}};
+            }
             databases[name] = std::move(figures);
         }
     json::object out;

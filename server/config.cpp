@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -24,6 +25,16 @@ std::string trim(std::string_view text)
 
 /// Odoo writes unset options as "False" or "None".
 bool is_unset(std::string const& value) { return value.empty() || value == "False" || value == "None"; }
+
+/// A duration in seconds with a fraction ("0.2"), from 0 to a day.
+std::chrono::milliseconds parse_seconds(std::string const& value, std::string const& what)
+{
+    char* end = nullptr;
+    double const seconds = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 86400))
+        throw config_error(what + ": expected seconds from 0 to 86400, got '" + value + "'");
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000 + 0.5));
+}
 
 std::uint64_t parse_number(std::string const& value, std::string const& what, std::uint64_t min, std::uint64_t max)
 {
@@ -123,10 +134,10 @@ constexpr setting settings[] = {
          }
          c.log_level = v;
      }},
-    {"odoo_version", "--odoo-version", 0, "N", "Odoo's bus protocol: 8 to 14, or 15 (default 15)",
+    {"odoo_version", "--odoo-version", 0, "N", "Odoo's bus protocol: 8 to 14, 15, or 16 to 18 (/websocket; default 15)",
      [](server_config& c, std::string const& v, std::string const& what) {
          auto major = v.substr(0, v.find('.')); // "14.0" reads as 14
-         c.odoo_version = static_cast<int>(parse_number(major, what, 8, 15));
+         c.odoo_version = static_cast<int>(parse_number(major, what, 8, 18));
      }},
     {"bus_timeout", "--bus-timeout", 0, "SECONDS", "how long a bus poll waits for news (default 50, Odoo's)",
      [](server_config& c, std::string const& v, std::string const& what) {
@@ -232,6 +243,16 @@ constexpr setting settings[] = {
      "WebSocket lifetime, plus up to half of it at random, then close 4002 (default 3600)",
      [](server_config& c, std::string const& v, std::string const& what) {
          c.websocket_keep_alive_timeout = std::chrono::seconds(parse_number(v, what, 1, 7 * 86400));
+     }},
+    {"websocket_rate_limit_burst", "--websocket-rate-limit-burst", 0, "N",
+     "Odoo's /websocket: messages a client may send in a burst before the delay applies (default 10)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_rate_limit_burst = parse_number(v, what, 1, 10000);
+     }},
+    {"websocket_rate_limit_delay", "--websocket-rate-limit-delay", 0, "SECONDS",
+     "Odoo's /websocket: seconds per message over a burst; faster is closed with 1013 (default 0.2)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.websocket_rate_limit_delay = parse_seconds(v, what);
      }},
     {"socketio_path", "--socketio-path", 0, "PATH", "where Engine.IO/Socket.IO is served (default /socket.io/; False: not served)",
      [](server_config& c, std::string const& v, std::string const& what) {

@@ -37,7 +37,7 @@ struct server_config {
     std::string log_level = "info";
 
     // Odoo's bus.
-    int odoo_version = 15;                 ///< 8-15: the bus's channel and row shapes
+    int odoo_version = 15;                 ///< 8-18: the bus's channel and row shapes (16-18: /websocket)
     std::chrono::seconds bus_timeout{50};  ///< how long a poll waits (Odoo's TIMEOUT)
     std::string bus_listen = "both";       ///< where NOTIFY imbus is listened to: both, postgres, business, none
     std::string bus_maintenance_db = "postgres"; ///< the database Odoo sends NOTIFY imbus on
@@ -64,6 +64,8 @@ struct server_config {
     std::chrono::seconds websocket_inactivity_timeout{45}; ///< PING after this long without a frame
     std::chrono::seconds websocket_pong_timeout{15};       ///< to answer it (or a close frame)
     std::chrono::seconds websocket_keep_alive_timeout{3600}; ///< lifetime, plus up to half at random; then 4002
+    std::size_t websocket_rate_limit_burst = 10;            ///< Odoo's /websocket: messages in a burst...
+    std::chrono::milliseconds websocket_rate_limit_delay{200}; ///< ...each this long apart on average, else 1013
     // Socket.IO (docs/socketio.md).
     std::string socketio_path = "/socket.io/";                 ///< Engine.IO's path; empty: not served
     std::chrono::milliseconds socketio_ping_interval{25000};

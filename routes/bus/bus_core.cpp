@@ -64,7 +64,7 @@ void bus_core::notified()
 {
     // Fetch when someone may care: a window to keep current (re-polls are answered from it),
     // or polls (parked, or in a read that the row may have missed).
-    if (!window_.known() && expiries_.empty())
+    if (!window_.known() && expiries_.empty() && !external_)
         return;
     refresh_ = true;
     maybe_read();

@@ -51,6 +51,9 @@ struct read_plan {
     /// `after` (its ceiling), when new rows may exist. Neither when only arrivals are read.
     bool newest = false;
     std::optional<std::int64_t> after;
+    /// Ids after `after` already read (the WebSocket hub's recent ids, socket_hub::extend):
+    /// rows that commit out of id order are read below the newest id without reading these again.
+    std::vector<std::int64_t> skip;
     /// The arrivals part (empty keys: none): the union of their channels, the smallest last
     /// id among those that have one, and whether some are first polls (last = 0).
     std::vector<std::string> arrival_keys;
@@ -123,6 +126,9 @@ public:
     /// Every parked poll re-checks: the listener (re)connected (notifications may have been
     /// missed), or a payload could not be read.
     void wake_everyone();
+    /// Subscribers the core does not hold (the WebSocket hub) want every notification's rows:
+    /// notifications are read even when no poll waits.
+    void set_external_listeners(bool present) { external_ = present; }
     void tick_elapsed();
     void read_done(read_result result);
     void read_failed();
@@ -167,6 +173,7 @@ private:
     bool tick_armed_ = false;
     bool backing_off_ = false;    ///< after a failed read, until the retry tick
     bool stopping_ = false;
+    bool external_ = false;
 
     std::size_t last_batch_ = 0; ///< arrivals and re-polls to check in the latest read
     std::size_t repolls_ = 0;    ///< re-polls parked to check since the latest read began

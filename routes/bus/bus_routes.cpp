@@ -1,10 +1,11 @@
 // Odoo's long-polling routes, at Odoo's own paths whatever longpolling_path is (clients and
 // proxies already point there): /longpolling/poll, /longpolling/im_status,
 // /longpolling/health, and /longpolling/send (Odoo 8-14; off unless bus_allow_send).
-#include "routes/bus/channel_hooks.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
+#include "routes/bus/presence.hpp"
 #include "routes/bus/publisher.hpp"
+#include "routes/bus/subscription.hpp"
 #include "routes/rate_limiter.hpp"
 #include "routes/route.hpp"
 #include "routes/write_limits.hpp"
@@ -29,32 +30,6 @@ lp::bus::message_bus& bus_of(lp::request& request)
     if (!bus)
         throw lp::service_unavailable("the bus needs a database: start the server with -d");
     return *bus;
-}
-
-/// The channels a client asked for, each a string as Odoo 14-15 require.
-std::vector<std::string> client_channels(lp::request& request)
-{
-    // Read in place: a list too long is refused before anything is copied.
-    static json::value const none = json::array{};
-    auto const* found = request.params().if_contains("channels");
-    auto const& value = found ? *found : none;
-    if (!value.is_array())
-        throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
-    // Each channel costs an index entry while the poll waits: bounded per poll.
-    auto const& limits = request.services();
-    if (value.get_array().size() > limits.bus_max_channels)
-        throw lp::bad_request("bus.Bus: more than " + std::to_string(limits.bus_max_channels)
-                              + " channels in one poll (bus_max_channels)");
-    std::vector<std::string> out;
-    for (auto const& channel : value.get_array()) {
-        if (!channel.is_string())
-            throw lp::bad_request("bus.Bus only string channels are allowed.");
-        if (channel.get_string().size() > limits.bus_max_channel_bytes)
-            throw lp::bad_request("bus.Bus: a channel name is longer than " + std::to_string(limits.bus_max_channel_bytes)
-                                  + " bytes (bus_max_channel_bytes)");
-        out.emplace_back(channel.get_string());
-    }
-    return out;
 }
 
 json::object poll_options(lp::request& request)
@@ -87,32 +62,14 @@ std::optional<std::int64_t> inactivity_option(json::object const& options)
     return static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms));
 }
 
-/// Odoo's bus.presence update for the polling user, on the writer connection and off the
-/// poll's path (the poll does not wait for it).
-asio::awaitable<void> update_presence(lp::orm::database* db, std::int64_t uid, std::int64_t inactivity_ms)
-{
-    try {
-        auto c = co_await db->writer().acquire(std::chrono::steady_clock::now() + std::chrono::seconds(10));
-        std::string const sql =
-            "INSERT INTO bus_presence (user_id, last_poll, last_presence, status)"
-            " VALUES ($1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' - make_interval(secs => $2::float8 / 1000), 'online')"
-            " ON CONFLICT (user_id) DO UPDATE SET last_poll = EXCLUDED.last_poll,"
-            " last_presence = GREATEST(bus_presence.last_presence, EXCLUDED.last_presence)";
-        lp::orm::pg::parameters params{std::to_string(uid), std::to_string(std::max<std::int64_t>(inactivity_ms, 0))};
-        co_await c.query(sql, std::move(params));
-        co_await c.commit();
-    }
-    catch (std::exception const&) {
-        // Presence is best effort: a poll is never refused for it.
-    }
-}
-
 // Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
 LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, lp::route_option::at_root,
                   lp::route_option::cors, lp::route_option::answering_at_timeout(json::array{}))
 {
     auto& bus = bus_of(request);
-    auto const wanted = client_channels(request);
+    static json::value const none = json::array{};
+    auto const* asked = request.params().if_contains("channels"); // read in place: bounded before any copy
+    auto const wanted = lp::bus::client_channels(asked ? *asked : none, request.services());
     auto const last = request.param<std::int64_t>("last", 0);
     if (last < 0)
         throw lp::bad_request("bus.Bus: 'last' must not be negative");
@@ -128,27 +85,16 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, l
             inactivity_ms
             && !(presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid())))) {
             auto executor = co_await asio::this_coro::executor;
-            asio::co_spawn(executor, update_presence(&db, request.uid(), *inactivity_ms), asio::detached);
+            asio::co_spawn(executor, lp::bus::update_presence(&db, version, request.uid(), *inactivity_ms), asio::detached);
         }
 
     // The channels as stored in bus_bus: the client's, Odoo 15's broadcast, then the hooks'.
-    json::array channels;
-    for (auto const& name : wanted)
-        channels.push_back(lp::bus::client_notification(version, db.name(), name, nullptr).first);
-    if (version >= 15)
-        channels.push_back(json::array{json::string(db.name()), "broadcast"});
-    for (auto const& hook : lp::bus::channel_hooks())
-        co_await hook.hook(request, channels);
-    std::vector<std::string> keys;
-    std::set<std::string> seen;
-    for (auto const& channel : channels)
-        if (auto key = lp::bus::odoo_json(channel); seen.insert(key).second)
-            keys.push_back(std::move(key));
+    auto subscribed = co_await lp::bus::subscribe_to(request, wanted, version);
 
     // The reply is deferred: answered now if the recent rows hold some, else by the bus later
     // (after a read shared with the other arriving polls, or a notification), while this
     // coroutine (and the request's) is long gone.
-    bus.subscribe(db, std::move(keys), last, request.deadline(), request.defer());
+    bus.subscribe(db, std::move(subscribed.keys), last, request.deadline(), request.defer());
     co_return nullptr;
 }
 

@@ -48,6 +48,14 @@ std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
 }
 } // namespace
 
+std::string pg_int_array(std::vector<std::int64_t> const& items)
+{
+    std::string out = "{";
+    for (auto const id : items)
+        out += (out.size() > 1 ? "," : "") + std::to_string(id);
+    return out + "}";
+}
+
 std::string pg_text_array(std::vector<std::string> const& items)
 {
     std::string out = "{";
@@ -75,12 +83,18 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         auto r = co_await c.query(sql);
         out.newest = std::stoll(std::string(r.value(0, 0)));
     }
-    else if (plan.after) {
+    if (plan.after) {
         // (Channel-free and with LIMIT: told apart from the arrivals' read in
-        // pg_stat_statements, and bounded after a long outage.)
-        std::string const sql = "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
-                              + std::to_string(fetch_limit);
+        // pg_stat_statements, and bounded after a long outage.) With ids to skip, the rows
+        // below the newest one that committed late are read too (the WebSocket hub's).
+        std::string const sql = plan.skip.empty()
+                                  ? "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
+                                        + std::to_string(fetch_limit)
+                                  : "SELECT id, channel, message FROM bus_bus WHERE id > $1 AND id <> ALL($2::int8[])"
+                                    " ORDER BY id LIMIT " + std::to_string(fetch_limit);
         orm::pg::parameters params{std::to_string(*plan.after)};
+        if (!plan.skip.empty())
+            params.push_back(pg_int_array(plan.skip));
         auto r = co_await c.query(sql, std::move(params));
         out.fresh = read_rows(r, odoo_version);
         out.more = out.fresh.size() == static_cast<std::size_t>(fetch_limit);

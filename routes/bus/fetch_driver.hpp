@@ -17,6 +17,9 @@ namespace lp::bus {
 boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, int odoo_version,
                                              std::chrono::seconds timeout);
 
+/// A PostgreSQL int8[] literal of `items`.
+std::string pg_int_array(std::vector<std::int64_t> const& items);
+
 /// A PostgreSQL text[] literal of `items`, each quoted: for "channel = ANY($1::varchar[])".
 std::string pg_text_array(std::vector<std::string> const& items);
 

@@ -25,13 +25,17 @@ auto& fan_out_time = metrics::declare_histogram("lp_bus_fanout_duration_seconds"
 class message_bus::shell final : public bus_actions {
 public:
     shell(asio::any_io_executor executor, orm::database& db, bus_settings const& settings)
-        : core(*this), executor_(executor), db_(db), settings_(settings), tick_(executor), expiry_(executor),
+        : core(*this), hub({[this] { core.notified(); }, [this](bool on) { core.set_external_listeners(on); }}),
+          replays(executor, db, settings.odoo_version, settings.timeout), executor_(executor), db_(db),
+          settings_(settings), tick_(executor), expiry_(executor),
           alive_(std::make_shared<bool>(true))
     {
     }
     ~shell() override { *alive_ = false; }
 
     bus_core core;
+    socket_hub hub; ///< the WebSockets, fed from the same reads
+    replay_reads replays; ///< their subscribes' reads, shared
 
     /// After every event: the expiry timer follows the earliest poll.
     void follow_expiry()
@@ -59,6 +63,7 @@ public:
 
     void start_read(read_plan plan) override
     {
+        hub.extend(plan);
         asio::co_spawn(executor_, read(alive_, std::move(plan)), asio::detached);
     }
 
@@ -97,8 +102,10 @@ private:
             co_return; // the bus is gone (the server is tearing down)
         auto const started = clock::now();
         auto const answered_before = core.stats().answered;
-        if (result)
+        if (result) {
+            hub.deliver(result->fresh, started);
             core.read_done(std::move(*result));
+        }
         else
             core.read_failed();
         if (auto const answered = core.stats().answered - answered_before; answered > 0) {
@@ -184,5 +191,9 @@ void message_bus::stop()
 }
 
 bus_stats message_bus::stats(orm::database& db) { return shell_of(db).core.stats(); }
+
+socket_hub& message_bus::sockets(orm::database& db) { return shell_of(db).hub; }
+
+replay_reads& message_bus::replays(orm::database& db) { return shell_of(db).replays; }
 
 } // namespace lp::bus

@@ -6,6 +6,8 @@
 
 #include "orm_bridge/database.hpp"
 #include "routes/bus/bus_core.hpp"
+#include "routes/bus/replay_reads.hpp"
+#include "routes/bus/socket_hub.hpp"
 #include "routes/deferred_reply.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -59,6 +61,12 @@ public:
     void stop();
 
     bus_stats stats(orm::database& db);
+
+    /// `db`'s WebSocket subscribers (Odoo 16-18's /websocket), fed from the same reads.
+    socket_hub& sockets(orm::database& db);
+    /// The reads of their subscribes (Odoo's _poll), shared by the subscribes that come together.
+    replay_reads& replays(orm::database& db);
+    boost::asio::any_io_executor executor() const { return executor_; }
 
     class shell;
 

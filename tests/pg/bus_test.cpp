@@ -48,19 +48,7 @@ struct fixture : lp::test::odoo_server_fixture {
         lp::test::wait_parked(server.port(), db.name(), n);
     }
 
-    /// pg_stat_statements counts a statement when its portal closes, which for a lease is its
-    /// ROLLBACK, done after the answer has gone out: waits until the server's cursors are idle.
-    void wait_cursors_idle()
-    {
-        for (int i = 0; i < 500; ++i) {
-            if (db.exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND application_name LIKE 'longpolling-server:%' AND state <> 'idle'")
-                == "0")
-                return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        BOOST_FAIL("the server's cursors are not idle after 5 s: a query count would be too low");
-    }
+    void wait_cursors_idle() { lp::test::wait_cursors_idle(db); }
 
     /// Statements run so far on this database that read `table` (pg_stat_statements).
     std::int64_t queries_reading(std::string const& table)

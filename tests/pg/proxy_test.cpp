@@ -1,8 +1,9 @@
 // etc/nginx-longpolling.conf and etc/apache-longpolling.conf, as shipped, in front of the built
 // server: Debian's nginx and apache2 run as private instances on free loopback ports (their
 // own prefix, pid and logs), a stand-in Odoo (python3 -m http.server) takes "/", and a long
-// poll goes through each proxy, waits, and gets the notification Odoo's SQL sends, and a
-// WebSocket session with the example echo endpoint goes through each proxy and back.
+// poll goes through each proxy, waits, and gets the notification Odoo's SQL sends, a
+// WebSocket session with the example echo endpoint goes through each proxy and back, and
+// Odoo 17's /websocket subscribes and gets a replayed and a live notification through it.
 #include "tests/support/bus_client.hpp"
 #include "tests/support/odoo_server.hpp"
 #include "tests/support/websocket_client.hpp"
@@ -83,13 +84,13 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(stats.status == 200u);
         BOOST_TEST(stats.body.find(R"("databases")") != std::string::npos);
 
-        // Odoo's /websocket reaches the server too (which serves nothing there yet: its 404,
-        // not Odoo's), with the client's upgrade request passed on.
-        auto const upgrade = http_request(port, "GET", "/websocket", "",
-                                          "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
-        BOOST_TEST(upgrade.status == 404u);
-        BOOST_TEST(upgrade.body.find("nothing is served at") != std::string::npos, upgrade.body);
+        // Odoo's /websocket reaches the server too, with the client's upgrade request passed on:
+        // its own refusal without an Origin, not Odoo's.
+        auto const no_origin = http_request(port, "GET", "/websocket", "",
+                                            "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        BOOST_TEST(no_origin.status == 400u);
+        BOOST_TEST(no_origin.body.find("Origin") != std::string::npos, no_origin.body);
         // Socket.IO's path serves both transports: a polling handshake, and a WebSocket one
         // whose first message is the open packet.
         auto const polling = http_request(port, "GET", "/socket.io/?EIO=4&transport=polling");
@@ -112,6 +113,35 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(rows[0].at("message").at("payload").as_string() == "through");
 
         check_websocket(port);
+        check_odoo_websocket(port);
+    }
+
+    /// Odoo's /websocket through the proxy: subscribe, the replay, then a row Odoo's SQL sends.
+    void check_odoo_websocket(std::uint16_t port)
+    {
+        lp::test::odoo15_send(db, "ws-proxied", R"({"type":"t","payload":"replayed"})");
+        auto const replayed = std::stoll(db.exec("SELECT max(id) FROM bus_bus"));
+        lp::test::websocket_client client(port, "/websocket?version=17.0-1", std::chrono::seconds(10),
+                                          "Origin: http://odoo.example.com\r\n");
+        client.send_text(R"({"event_name":"subscribe","data":{"channels":["ws-proxied"],"last":)"
+                         + std::to_string(replayed - 1) + "}}");
+        auto payloads = [&] {
+            auto const frame = client.read_frame();
+            BOOST_REQUIRE_MESSAGE(frame.has_value(), "no dispatch through the proxy");
+            BOOST_REQUIRE((frame->op == lp::ws::opcode::text));
+            std::vector<std::string> out;
+            auto const rows = json::parse(frame->payload);
+            for (auto const& row : rows.as_array())
+                out.emplace_back(row.at("message").at("payload").as_string());
+            return out;
+        };
+        BOOST_TEST(payloads() == std::vector<std::string>{"replayed"});
+        lp::test::odoo15_send(db, "ws-proxied", R"({"type":"t","payload":"live"})");
+        BOOST_TEST(payloads() == std::vector<std::string>{"live"});
+        client.send(lp::ws::opcode::close, lp::ws::close_payload(lp::ws::close_code::normal, "done"));
+        auto const close = client.read_until_close();
+        BOOST_REQUIRE(close.has_value());
+        BOOST_TEST(close->close_code() == lp::ws::close_code::normal);
     }
 
     /// A WebSocket session through the proxy with the example echo endpoint: the upgrade, a
@@ -134,7 +164,7 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(client.closed_by_peer());
     }
 
-    lp::test::server_process server = start({"--stats", "True", "--examples", "True"});
+    lp::test::server_process server = start({"--stats", "True", "--examples", "True", "--odoo-version", "17"});
     lp::test::temp_directory odoo_root;
     std::uint16_t odoo_port = lp::test::free_local_port();
     std::unique_ptr<child_process> odoo;

@@ -58,4 +58,19 @@ inline void wait_parked(std::uint16_t port, std::string const& database, std::in
     }
 }
 
+/// pg_stat_statements counts a statement when its portal closes, which for a lease is its
+/// ROLLBACK, done after the answer has gone out: waits until the server's cursors on `db` are
+/// idle, so that a query count read next is complete.
+inline void wait_cursors_idle(test_database& db)
+{
+    for (int i = 0; i < 500; ++i) {
+        if (db.exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name LIKE 'longpolling-server:%' AND state <> 'idle'")
+            == "0")
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    BOOST_FAIL("the server's cursors are not idle after 5 s: a query count would be too low");
+}
+
 } // namespace lp::test

@@ -36,10 +36,11 @@ class websocket_client {
 public:
     /// Connects and upgrades; throws std::runtime_error unless the server answers 101.
     explicit websocket_client(std::uint16_t port, std::string const& target = "/openerplongpolling/ws/echo",
-                              std::chrono::seconds read_timeout = std::chrono::seconds(10))
+                              std::chrono::seconds read_timeout = std::chrono::seconds(10),
+                              std::string const& extra_headers = "")
         : connection_(port, read_timeout)
     {
-        connection_.send(handshake_request(target));
+        connection_.send(handshake_request(target, extra_headers));
         auto response = connection_.read_response();
         if (response.status != 101)
             throw std::runtime_error("handshake refused: " + std::to_string(response.status) + " " + response.body);

@@ -177,4 +177,19 @@ BOOST_AUTO_TEST_CASE(websocket_settings)
     BOOST_TEST(error_of({"--websocket-pong-timeout", "0"}) != "accepted");
 }
 
+BOOST_AUTO_TEST_CASE(odoo_websocket_settings)
+{
+    auto const defaults = parse({});
+    BOOST_TEST(defaults.websocket_rate_limit_burst == 10u);
+    BOOST_TEST(defaults.websocket_rate_limit_delay.count() == 200);
+    config_file file("[options]\nwebsocket_rate_limit_burst = 20\nwebsocket_rate_limit_delay = 0.05\nodoo_version = 18.0\n");
+    auto const c = parse({"-c", file.path});
+    BOOST_TEST(c.websocket_rate_limit_burst == 20u);
+    BOOST_TEST(c.websocket_rate_limit_delay.count() == 50);
+    BOOST_TEST(c.odoo_version == 18);
+    BOOST_TEST(error_of({"--websocket-rate-limit-delay", "fast"})
+               == "option --websocket-rate-limit-delay: expected seconds from 0 to 86400, got 'fast'");
+    BOOST_TEST(error_of({"--odoo-version", "19"}) != "accepted");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,125 @@
+#include "routes/bus/replay_reads.hpp"
+
+#include "routes/bus/fetch_driver.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+namespace lp::bus {
+namespace asio = boost::asio;
+
+struct replay_reads::waiter {
+    explicit waiter(asio::any_io_executor executor) : wake(executor, asio::steady_timer::time_point::max()) {}
+    std::vector<std::string> keys;
+    std::int64_t last = 0;
+    std::optional<replay_result> out;
+    std::exception_ptr error;
+    bool done = false;
+    asio::steady_timer wake; ///< cancelled when done
+};
+
+replay_reads::replay_reads(asio::any_io_executor executor, orm::database& db, int odoo_version,
+                           std::chrono::seconds timeout)
+    : executor_(executor), db_(db), odoo_version_(odoo_version), timeout_(timeout)
+{
+}
+
+replay_reads::~replay_reads() = default;
+
+asio::awaitable<replay_result> replay_reads::read(std::vector<std::string> keys, std::int64_t last)
+{
+    auto w = std::make_shared<waiter>(executor_);
+    w->keys = std::move(keys);
+    w->last = std::max<std::int64_t>(last, 0);
+    queued_.push_back(w);
+    if (!running_) {
+        running_ = true;
+        asio::co_spawn(executor_, run(), asio::detached);
+    }
+    if (!w->done) {
+        boost::system::error_code cancelled;
+        co_await w->wake.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    }
+    if (w->error)
+        std::rethrow_exception(w->error);
+    co_return std::move(*w->out);
+}
+
+namespace {
+/// Each waiter's own rows from the shared read, as Odoo's _poll would have read them alone.
+void distribute(std::vector<std::shared_ptr<replay_reads::waiter>> const& batch, read_result& result);
+} // namespace
+
+asio::awaitable<void> replay_reads::run()
+{
+    // Posted first: the subscribes of this turn of the event loop join the first read too.
+    co_await asio::post(executor_, asio::use_awaitable);
+    while (!queued_.empty()) {
+        auto batch = std::exchange(queued_, {});
+        // One read for all: the newest id, then the union of their channels after the smallest
+        // last id, or recent (for last 0, and for a last above the newest, which counts as 0).
+        read_plan plan;
+        plan.newest = true;
+        plan.first_polls = true;
+        std::set<std::string> keys;
+        for (auto const& w : batch) {
+            keys.insert(w->keys.begin(), w->keys.end());
+            if (w->last > 0)
+                plan.arrivals_since = std::min(plan.arrivals_since.value_or(w->last), w->last);
+        }
+        plan.arrival_keys.assign(keys.begin(), keys.end());
+        try {
+            auto result = co_await read_bus(db_, std::move(plan), odoo_version_, timeout_);
+            distribute(batch, result);
+        }
+        catch (...) {
+            for (auto const& w : batch)
+                w->error = std::current_exception();
+        }
+        for (auto const& w : batch) {
+            w->done = true;
+            w->wake.cancel();
+        }
+    }
+    running_ = false;
+}
+
+namespace {
+void distribute(std::vector<std::shared_ptr<replay_reads::waiter>> const& batch, read_result& result)
+{
+    auto const newest = result.newest.value_or(0);
+    std::unordered_map<std::string_view, std::vector<bus_row const*>> by_key;
+    for (auto const& row : result.for_arrivals)
+        by_key[row.key].push_back(&row); // in id order, as read
+    for (auto const& w : batch) {
+        replay_result out;
+        out.newest = newest;
+        out.last = w->last > newest ? 0 : w->last;
+        std::vector<bus_row const*> mine;
+        for (auto const& key : w->keys)
+            if (auto bucket = by_key.find(key); bucket != by_key.end())
+                for (auto const* row : bucket->second)
+                    if (out.last > 0 ? row->id > out.last : row->recent_enough)
+                        mine.push_back(row);
+        std::sort(mine.begin(), mine.end(), [](bus_row const* a, bus_row const* b) { return a->id < b->id; });
+        mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+        for (auto const* row : mine)
+            out.rows.push_back(*row);
+        w->out = std::move(out);
+    }
+}
+} // namespace
+
+} // namespace lp::bus

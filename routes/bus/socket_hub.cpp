@@ -1,0 +1,117 @@
+#include "routes/bus/socket_hub.hpp"
+
+#include <algorithm>
+
+namespace lp::bus {
+
+void socket_hub::subscribe(bus_subscriber& s, std::vector<std::string> keys)
+{
+    bool const first = keys_of_.empty();
+    unsubscribe(s);
+    std::vector<std::string const*> mine;
+    mine.reserve(keys.size());
+    for (auto& key : keys) {
+        auto const channel = by_channel_.try_emplace(std::move(key)).first;
+        if (channel->second.insert(&s).second) // (a key given twice is kept once)
+            mine.push_back(&channel->first);   // the index's own copy: nodes do not move
+    }
+    keys_of_.emplace(&s, std::move(mine));
+    if (first && bus_.listening)
+        bus_.listening(true);
+}
+
+void socket_hub::unsubscribe(bus_subscriber& s)
+{
+    auto const found = keys_of_.find(&s);
+    if (found == keys_of_.end())
+        return;
+    for (auto const* key : found->second)
+        if (auto channel = by_channel_.find(*key); channel != by_channel_.end()) {
+            channel->second.erase(&s);
+            if (channel->second.empty())
+                by_channel_.erase(channel); // (*key is gone with it: not read again)
+        }
+    keys_of_.erase(found);
+    if (keys_of_.empty()) {
+        // Nobody listens: the next subscriber starts from what its own read sees.
+        mark_.reset();
+        read_.clear();
+        if (bus_.listening)
+            bus_.listening(false);
+    }
+}
+
+void socket_hub::seen_up_to(std::int64_t newest)
+{
+    if (mark_)
+        return;
+    mark_ = newest;
+    std::erase_if(read_, [newest](auto const& entry) { return entry.first <= newest; });
+    // Rows after `newest` whose notification came before the hub had a mark were not read
+    // for it: read them now.
+    if (bus_.read_soon)
+        bus_.read_soon();
+}
+
+void socket_hub::extend(read_plan& plan) const
+{
+    if (!mark_ || (!plan.after && !plan.newest))
+        return;
+    plan.after = std::min(plan.after.value_or(*mark_), *mark_);
+    plan.skip.clear();
+    for (auto const& [id, when] : read_)
+        if (id > *plan.after)
+            plan.skip.push_back(id);
+}
+
+bool socket_hub::seen(std::int64_t id) const
+{
+    auto const at = std::lower_bound(read_.begin(), read_.end(), id,
+                                     [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
+    return at != read_.end() && at->first == id;
+}
+
+void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_clock::time_point now)
+{
+    if (keys_of_.empty())
+        return;
+    touched_.clear();
+    std::unordered_set<bus_subscriber*> offered;
+    for (auto const& row : rows) {
+        if ((mark_ && row.id <= *mark_) || seen(row.id))
+            continue; // read before (the window's part of the read may start lower than ours)
+        auto const at = std::lower_bound(read_.begin(), read_.end(), row.id,
+                                         [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
+        read_.emplace(at, row.id, now);
+        auto const channel = by_channel_.find(row.key);
+        if (channel == by_channel_.end())
+            continue;
+        auto const shared = std::make_shared<bus_row const>(row);
+        for (auto* s : channel->second) {
+            s->offer(shared);
+            if (offered.insert(s).second)
+                touched_.push_back(s);
+        }
+    }
+    forget_old(now);
+    // Flushing sends, and a send may close its connection (which unsubscribes it): each is
+    // checked to be still here first.
+    for (auto* s : touched_)
+        if (keys_of_.contains(s))
+            s->flush();
+}
+
+void socket_hub::forget_old(std::chrono::steady_clock::time_point now)
+{
+    // Only from the smallest id up: an id above one still remembered must stay, or the next
+    // read (after the mark, less the remembered) would bring it again.
+    std::size_t old = 0;
+    while (old < read_.size() && now - read_[old].second > history)
+        ++old;
+    if (old == 0)
+        return;
+    mark_ = read_[old - 1].first;
+    read_.erase(read_.begin(), read_.begin() + static_cast<std::ptrdiff_t>(old));
+}
+
+} // namespace lp::bus

@@ -1,0 +1,84 @@
+// Odoo 16-18's /websocket subscribers of one database, indexed by channel. They are fed from
+// the same read of bus_bus per wake-up as the parked polls: the hub adds its part to that read
+// (the rows that committed out of id order) and hands each row, once, to the subscribers of
+// its channel. Pure data, no I/O.
+//
+// Rows that commit out of id order (Odoo's August 2024 fix, done once per database instead
+// of once per socket): the hub remembers the ids read in the last `history` seconds and reads
+// every id after its mark but those, so a row that commits after a higher id was read is still
+// read, once. An id leaves the history (and the mark moves up to it) only when it is the
+// smallest remembered and older than `history`.
+#pragma once
+
+#include "routes/bus/bus_core.hpp"
+#include "routes/bus/bus_row.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace lp::bus {
+
+using shared_row = std::shared_ptr<bus_row const>;
+
+/// One subscription, as the hub sees it.
+class bus_subscriber {
+public:
+    /// A new row on one of its channels; within a dispatch, in id order.
+    virtual void offer(shared_row const& row) = 0;
+    /// The dispatch that offered it rows is complete: send them (one frame).
+    virtual void flush() = 0;
+
+protected:
+    ~bus_subscriber() = default;
+};
+
+class socket_hub {
+public:
+    static constexpr std::chrono::seconds history{10};
+
+    /// What the hub asks of its database's bus: a read of new rows soon; whether anyone
+    /// listens (the bus then reads on every notification, polls or not).
+    struct link {
+        std::function<void()> read_soon;
+        std::function<void(bool)> listening;
+    };
+    explicit socket_hub(link to_bus) : bus_(std::move(to_bus)) {}
+
+    /// Subscribes `s` to the channel keys (bus_bus.channel texts), replacing its previous ones.
+    void subscribe(bus_subscriber& s, std::vector<std::string> keys);
+    void unsubscribe(bus_subscriber& s);
+    bool subscribed(bus_subscriber const& s) const { return keys_of_.contains(const_cast<bus_subscriber*>(&s)); }
+
+    /// A subscriber's own read saw bus_bus up to `newest`: a hub that had no mark starts there
+    /// (and reads at once what came after it meanwhile).
+    void seen_up_to(std::int64_t newest);
+    /// Adds the hub's part to a read of new rows: from its mark on, less the ids it remembers.
+    void extend(read_plan& plan) const;
+    /// The rows a read brought (in id order): each one the hub has not seen is offered to the
+    /// subscribers of its channel; then each subscriber offered some is flushed once.
+    void deliver(std::vector<bus_row> const& rows, std::chrono::steady_clock::time_point now);
+
+    std::size_t subscribers() const { return keys_of_.size(); }
+    std::size_t channels() const { return by_channel_.size(); }
+
+private:
+    bool seen(std::int64_t id) const;
+    void forget_old(std::chrono::steady_clock::time_point now);
+
+    link bus_;
+    std::unordered_map<std::string, std::unordered_set<bus_subscriber*>> by_channel_;
+    std::unordered_map<bus_subscriber*, std::vector<std::string const*>> keys_of_; ///< into by_channel_'s keys
+    std::optional<std::int64_t> mark_; ///< every id up to it is settled (read, or given up)
+    std::vector<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> read_; ///< ids above the mark, sorted
+    std::vector<bus_subscriber*> touched_; ///< a member, so its capacity stays between dispatches
+};
+
+} // namespace lp::bus

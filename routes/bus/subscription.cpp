@@ -1,0 +1,54 @@
+#include "routes/bus/subscription.hpp"
+
+#include "routes/bus/channel_hooks.hpp"
+#include "routes/bus/odoo_json.hpp"
+#include "routes/bus/publisher.hpp"
+
+#include <set>
+
+namespace lp::bus {
+namespace json = boost::json;
+
+std::vector<std::string> client_channels(json::value const& value, lp::services const& limits)
+{
+    if (!value.is_array())
+        throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
+    // Each channel costs an index entry while the client waits: bounded per client.
+    if (value.get_array().size() > limits.bus_max_channels)
+        throw lp::bad_request("bus.Bus: more than " + std::to_string(limits.bus_max_channels)
+                              + " channels in one poll (bus_max_channels)");
+    std::vector<std::string> out;
+    for (auto const& channel : value.get_array()) {
+        if (!channel.is_string())
+            throw lp::bad_request("bus.Bus only string channels are allowed.");
+        if (channel.get_string().size() > limits.bus_max_channel_bytes)
+            throw lp::bad_request("bus.Bus: a channel name is longer than " + std::to_string(limits.bus_max_channel_bytes)
+                                  + " bytes (bus_max_channel_bytes)");
+        out.emplace_back(channel.get_string());
+    }
+    return out;
+}
+
+boost::asio::awaitable<subscription> subscribe_to(lp::request& request, std::vector<std::string> const& wanted,
+                                                  int odoo_version)
+{
+    auto& db = request.database();
+    subscription out;
+    for (auto const& name : wanted)
+        out.channels.push_back(client_notification(odoo_version, db.name(), name, nullptr).first);
+    if (odoo_version >= 15)
+        out.channels.push_back(json::array{json::string(db.name()), "broadcast"});
+    for (auto const& hook : channel_hooks())
+        co_await hook.hook(request, out.channels);
+    std::set<std::string> seen;
+    json::array distinct;
+    for (auto& channel : out.channels)
+        if (auto key = odoo_json(channel); seen.insert(key).second) {
+            out.keys.push_back(std::move(key));
+            distinct.push_back(std::move(channel));
+        }
+    out.channels = std::move(distinct);
+    co_return out;
+}
+
+} // namespace lp::bus

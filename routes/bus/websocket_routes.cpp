@@ -1,0 +1,98 @@
+// Odoo 16-18's WebSocket bus, at Odoo's own paths whatever longpolling_path is: /websocket
+// (the endpoint; the work is odoo_socket's), and the HTTP routes beside it:
+// /websocket/health, /websocket/peek_notifications, /websocket/update_bus_presence.
+#include "orm_bridge/log.hpp"
+#include "routes/bus/message_bus.hpp"
+#include "routes/bus/odoo_socket.hpp"
+#include "routes/bus/presence.hpp"
+#include "routes/bus/subscription.hpp"
+#include "routes/route.hpp"
+#include "routes/url.hpp"
+#include "routes/websocket.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
+
+#include <cmath>
+
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+struct odoo_websocket_handler final : lp::websocket_handler {
+    explicit odoo_websocket_handler(std::shared_ptr<lp::bus::odoo_socket> s) : socket(std::move(s)) {}
+    void on_message(lp::websocket_session&, std::string_view data, bool) override { socket->received(data); }
+    void on_close(std::uint16_t) override { socket->closed(); }
+    std::shared_ptr<lp::bus::odoo_socket> socket;
+};
+
+/// GET /websocket?version=...: Odoo requires an Origin header (the transport checks the
+/// others). The worker version is not compared: this server speaks 16, 17 and 18's protocol.
+std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session& session,
+                                                           lp::websocket_request const& request)
+{
+    if (request.origin.empty())
+        throw lp::bad_request("Empty Origin header");
+    if (!request.shared || !request.shared->bus)
+        throw lp::service_unavailable("the bus needs a database: start the server with -d");
+    if (request.shared->bus->settings().odoo_version < 15)
+        throw lp::not_found("/websocket is Odoo 16's bus (odoo_version is below 15)");
+    std::string db_name;
+    if (auto pairs = lp::parse_query(request.query))
+        for (auto& [key, value] : *pairs)
+            if (key == "db")
+                db_name = std::move(value);
+    auto socket = std::make_shared<lp::bus::odoo_socket>(session, *request.shared,
+                                                         lp::find_cookie(request.cookie, "session_id"), db_name);
+    socket->start();
+    return std::make_unique<odoo_websocket_handler>(std::move(socket));
+}
+lp::websocket_registrar const odoo_websocket{
+    lp::websocket_definition{"odoo_websocket", "/websocket", &open_odoo_websocket, true, "", false}.at_root()};
+
+asio::awaitable<lp::http_reply> websocket_health(lp::request&)
+{
+    co_return lp::http_reply(R"({"status": "pass"})", 200, "application/json");
+}
+LONGPOLLING_ADD_ROUTE(websocket_health, "/websocket/health", lp::mode::http, lp::public_route,
+                     lp::route_option::at_root);
+
+/// Odoo's fallback when the WebSocket cannot open: the rows of the subscription after `last`.
+asio::awaitable<json::value> peek_notifications(lp::request& request)
+{
+    auto* bus = request.services().bus;
+    if (!bus)
+        throw lp::service_unavailable("the bus needs a database: start the server with -d");
+    auto const wanted = lp::bus::client_channels(request.param<json::value>("channels"), request.services());
+    auto const last = std::max<std::int64_t>(request.param<std::int64_t>("last"), 0);
+    int const version = bus->settings().odoo_version;
+    auto subscription = co_await lp::bus::subscribe_to(request, wanted, version);
+    auto replay = co_await bus->replays(request.database()).read(subscription.keys, last);
+    json::array notifications;
+    for (auto const& row : replay.rows)
+        notifications.push_back(json::parse(row.json));
+    co_return json::object{{"channels", std::move(subscription.channels)}, {"notifications", std::move(notifications)}};
+}
+LONGPOLLING_ADD_ROUTE(peek_notifications, "/websocket/peek_notifications", lp::mode::json, lp::public_route,
+                     lp::route_option::at_root, lp::route_option::cors);
+
+/// The presence of the session's user, for clients without a WebSocket.
+asio::awaitable<json::value> update_bus_presence(lp::request& request)
+{
+    auto* bus = request.services().bus;
+    auto const inactivity = request.param<json::value>("inactivity_period", json::value(0));
+    if (!inactivity.is_number() || std::isnan(inactivity.to_number<double>()))
+        throw lp::bad_request("'inactivity_period' must be a number of milliseconds");
+    if (bus && request.authenticated()) {
+        constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
+        auto const ms = static_cast<std::int64_t>(std::clamp(inactivity.to_number<double>(), 0.0, a_year_ms));
+        co_await lp::bus::update_presence(&request.database(), bus->settings().odoo_version, request.uid(), ms);
+    }
+    co_return json::object{};
+}
+LONGPOLLING_ADD_ROUTE(update_bus_presence, "/websocket/update_bus_presence", lp::mode::json, lp::public_route,
+                     lp::route_option::at_root, lp::route_option::cors);
+
+} // namespace

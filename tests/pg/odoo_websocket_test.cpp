@@ -1,0 +1,449 @@
+// Odoo 16-18's /websocket through the built server on a real database, with a raw-socket
+// WebSocket client: subscribe replays and then delivers live rows, rows that commit out of
+// id order come once, sessions are checked (4001), the rate limit (1013), bad messages
+// (1003), shutdown (1001), the HTTP routes beside it, and one bus_bus read per wake-up for
+// long polls and WebSockets together.
+#include "tests/support/bus_client.hpp"
+#include "tests/support/odoo_server.hpp"
+#include "tests/support/websocket_client.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace json = boost::json;
+using lp::test::http_connection;
+using lp::test::poll_body;
+using lp::test::start_poll;
+using lp::test::websocket_client;
+
+namespace {
+struct fixture : lp::test::odoo_server_fixture {
+    fixture() : odoo_server_fixture("lp_odoows") {}
+
+    lp::test::server_process start_odoo(std::vector<std::string> extra = {})
+    {
+        std::vector<std::string> args{"--odoo-version", "17", "--stats", "True"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return start(args);
+    }
+
+    /// /websocket as Odoo's worker opens it, with the session cookie when `sid` is given.
+    static websocket_client open(std::uint16_t port, std::string const& sid = "")
+    {
+        std::string headers = "Origin: http://127.0.0.1\r\n";
+        if (!sid.empty())
+            headers += "Cookie: session_id=" + sid + "\r\n";
+        return websocket_client(port, "/websocket?version=17.0-1", std::chrono::seconds(10), headers);
+    }
+
+    static std::string subscribe(std::string const& channels, std::int64_t last)
+    {
+        return R"({"event_name":"subscribe","data":{"channels":)" + channels + R"(,"last":)" + std::to_string(last) + "}}";
+    }
+
+    /// The next dispatch: a text frame holding a JSON array of {id, message}.
+    static json::array next_dispatch(websocket_client& ws)
+    {
+        auto frame = ws.read_frame();
+        BOOST_REQUIRE_MESSAGE(frame, "no frame from the server");
+        BOOST_REQUIRE_MESSAGE(frame->op == lp::ws::opcode::text,
+                              "not a text frame (close code " << frame->close_code() << ")");
+        auto value = json::parse(frame->payload);
+        BOOST_REQUIRE(value.is_array());
+        return value.as_array();
+    }
+
+    /// The type of the one row the next dispatch holds.
+    static std::string only_type(websocket_client& ws)
+    {
+        auto rows = next_dispatch(ws);
+        BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+        return std::string(rows[0].at("message").at("type").as_string());
+    }
+
+    /// Subscribes `ws` to `channel` and waits for the replay of a row sent on it first: from
+    /// then on the subscription is live.
+    void subscribe_live(websocket_client& ws, std::string const& channel)
+    {
+        send(channel, R"({"type":"replayed","payload":0})");
+        ws.send_text(subscribe("[\"" + channel + "\"]", max_id() - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(ws).size(), 1u);
+    }
+
+    /// The code of the close frame the server sends next (0 when none comes).
+    static int close_code_of(websocket_client& ws)
+    {
+        auto close = ws.read_until_close();
+        return close ? close->close_code() : 0;
+    }
+
+    static std::vector<std::int64_t> ids_of(json::array const& rows)
+    {
+        std::vector<std::int64_t> ids;
+        for (auto const& row : rows)
+            ids.push_back(row.at("id").as_int64());
+        return ids;
+    }
+
+    std::int64_t max_id() { return std::stoll(db.exec("SELECT COALESCE(max(id), 0) FROM bus_bus")); }
+
+    /// A row on the string channel `channel` (Odoo 15+'s ["db","channel"]) and its NOTIFY.
+    void send(std::string const& channel, std::string const& message_json)
+    {
+        lp::test::odoo15_send(db, channel, message_json);
+    }
+
+    void delete_session_file(std::string const& sid)
+    {
+        std::filesystem::remove(data_dir.path() / "sessions" / sid.substr(0, 2) / sid);
+    }
+
+    /// WebSocket clients subscribed on this database (the stats route).
+    std::int64_t subscribed(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("subscribed").as_int64();
+    }
+
+    /// bus_bus reads made for wake-ups (the fetch of new rows, the polls' filtered read).
+    std::int64_t wakeup_reads()
+    {
+        lp::test::wait_cursors_idle(db);
+        return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
+                                  " FROM pg_database WHERE datname = current_database()) AND"
+                                  " (query LIKE 'SELECT id, channel, message FROM bus_bus WHERE id > $1 %'"
+                                  "  OR query LIKE 'SELECT id, channel, message FROM bus_bus WHERE channel = ANY%')"));
+    }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(odoo_websocket, fixture)
+
+BOOST_AUTO_TEST_CASE(subscribe_replays_then_delivers_live_rows)
+{
+    auto server = start_odoo();
+    send("news", R"({"type":"old","payload":0})");
+    auto const old_id = max_id();
+    send("news", R"({"type":"replayed","payload":1})");
+    auto ws = open(server.port(), admin_session());
+    ws.send_text(subscribe(R"(["news"])", old_id));
+    auto replay = next_dispatch(ws);
+    BOOST_REQUIRE_EQUAL(replay.size(), 1u); // the rows after last only
+    BOOST_TEST(replay[0].at("id").as_int64() == old_id + 1);
+    BOOST_TEST(json::serialize(replay[0].at("message")) == R"({"type":"replayed","payload":1})");
+    BOOST_TEST(replay[0].as_object().size() == 2u); // {id, message}
+
+    // Live: the client's channel, broadcast, and the user's partner channel (a hook's).
+    send("news", R"({"type":"live","payload":2})");
+    BOOST_TEST(only_type(ws) == "live");
+    send("broadcast", R"({"type":"everyone","payload":3})");
+    BOOST_TEST(next_dispatch(ws)[0].at("message").at("type").as_string() == "everyone");
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":4}', now() at time zone 'utc')");
+    lp::test::pg_admin("postgres").exec("NOTIFY imbus, '[]'");
+    BOOST_TEST(next_dispatch(ws)[0].at("message").at("type").as_string() == "mine");
+    send("elsewhere", R"({"type":"not subscribed","payload":5})");
+
+    // A new subscribe replaces the channels; a last id above the newest row restarts from 0
+    // (the rows of the last bus timeout), less those this socket was sent in the last 10 s
+    // (the broadcast and partner rows above): no row goes to a socket twice.
+    ws.send_text(subscribe(R"(["elsewhere"])", max_id() + 1000));
+    BOOST_TEST(only_type(ws) == "not subscribed");
+    send("news", R"({"type":"no longer","payload":6})");
+    send("elsewhere", R"({"type":"now","payload":7})");
+    BOOST_TEST(only_type(ws) == "now");
+}
+
+BOOST_AUTO_TEST_CASE(public_socket_without_session)
+{
+    auto server = start_odoo();
+    auto ws = open(server.port(), "0123456789abcdef0123456789abcdef01234567"); // unknown: public
+    subscribe_live(ws, "pub");
+    send("pub", R"({"type":"b","payload":2})");
+    BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
+    // A last id of any size above the newest (here a float) counts as 0: the recent rows.
+    send("pub2", R"({"type":"c","payload":3})");
+    ws.send_text(R"({"event_name":"subscribe","data":{"channels":["pub2"],"last":1e300}})");
+    BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{max_id()});
+}
+
+BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
+{
+    auto server = start_odoo({"--odoo-version", "18"});
+    send("broadcast", R"({"type":"all","payload":0})");
+    auto const first = max_id();
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const secret = " --secret " + std::string(lp::test::demo_secret);
+    // Logged in (84-character ids, JSON and pickle files): the partner channel is theirs too.
+    for (auto const* form : {"--token-format 18 --sid-format 84 --format json", "--token-format 18-legacy --sid-format 84"}) {
+        auto ws = open(server.port(), make_session("--uid 2 --login admin --password admin" + secret + " " + form));
+        ws.send_text(subscribe("[]", first - 1));
+        BOOST_TEST(next_dispatch(ws).size() == 2u, form);
+    }
+    // A token keyed with another secret: the public user, who gets broadcast only.
+    auto forged = open(server.port(), make_session("--uid 2 --login admin --password admin --secret wrong --token-format 18"));
+    forged.send_text(subscribe("[]", first - 1));
+    BOOST_TEST(next_dispatch(forged).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
+{
+    auto server = start_odoo();
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "order");
+
+    // Two transactions: the lower id commits last.
+    auto const key = "'[\"" + db.name() + "\",\"order\"]'";
+    lp::test::pg_admin early(db.name()), late(db.name());
+    early.exec("BEGIN");
+    early.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES (" + key
+               + ", '{\"type\":\"low\",\"payload\":1}', now() at time zone 'utc')");
+    late.exec("BEGIN");
+    late.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES (" + key
+              + ", '{\"type\":\"high\",\"payload\":2}', now() at time zone 'utc')");
+    late.exec("NOTIFY imbus, '[[\"" + db.name() + "\",\"order\"]]'");
+    late.exec("COMMIT");
+    auto high = next_dispatch(ws);
+    BOOST_REQUIRE_EQUAL(high.size(), 1u);
+    BOOST_TEST(high[0].at("message").at("type").as_string() == "high");
+    early.exec("NOTIFY imbus, '[[\"" + db.name() + "\",\"order\"]]'");
+    early.exec("COMMIT");
+    auto low = next_dispatch(ws);
+    BOOST_REQUIRE_EQUAL(low.size(), 1u);
+    BOOST_TEST(low[0].at("message").at("type").as_string() == "low");
+    BOOST_TEST(low[0].at("id").as_int64() < high[0].at("id").as_int64());
+
+    // Neither comes again: the next dispatch holds the next row only.
+    send("order", R"({"type":"next","payload":3})");
+    BOOST_TEST(only_type(ws) == "next");
+}
+
+BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
+{
+    auto server = start_odoo();
+    auto const sid = admin_session();
+    auto ws = open(server.port(), sid);
+    subscribe_live(ws, "out");
+    delete_session_file(sid); // Odoo's logout
+    send("out", R"({"type":"b","payload":2})");
+    BOOST_TEST(close_code_of(ws) == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
+{
+    auto server = start_odoo();
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "pw");
+    db.exec("UPDATE res_users SET password = 'changed' WHERE id = 2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{}}})");
+    BOOST_TEST(close_code_of(ws) == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(deactivation_closes_with_4001_before_the_next_dispatch)
+{
+    auto server = start_odoo({"--odoo-version", "16"});
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "gone");
+    db.exec("UPDATE res_users SET active = false WHERE id = 2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
+    send("gone", R"({"type":"b","payload":2})");
+    BOOST_TEST(close_code_of(ws) == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
+{
+    auto server = start_odoo();
+    auto ws = open(server.port(), admin_session());
+    db.exec("DELETE FROM bus_presence WHERE user_id = 2");
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":120000,"im_status_ids_by_model":{}}})");
+    std::string found;
+    for (int i = 0; i < 200 && found != "1"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        found = db.exec("SELECT count(*) FROM bus_presence WHERE user_id = 2 AND last_presence < last_poll"
+                        " - interval '100 seconds'");
+    }
+    BOOST_TEST(found == "1");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
+{
+    // Odoo 18's table: user or guest, each unique through a partial index.
+    db.exec("CREATE TABLE mail_presence (id serial PRIMARY KEY, user_id integer REFERENCES res_users (id),"
+            " guest_id integer, last_poll timestamp, last_presence timestamp, status varchar)");
+    db.exec("CREATE UNIQUE INDEX mail_presence_user_unique ON mail_presence (user_id) WHERE user_id IS NOT NULL");
+    db.exec("CREATE UNIQUE INDEX mail_presence_guest_unique ON mail_presence (guest_id) WHERE guest_id IS NOT NULL");
+    auto server = start_odoo({"--odoo-version", "18", "--write-rate-per-ip", "0"});
+    auto ws = open(server.port(), admin_session());
+    auto presence_after = [&](int inactivity_ms, std::string const& expected) {
+        ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":)" + std::to_string(inactivity_ms) + "}}");
+        std::string found;
+        for (int i = 0; i < 200 && found != expected; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            found = db.exec("SELECT count(*) || '/' || bool_and(last_poll - last_presence < interval '10 seconds')"
+                            " FROM mail_presence WHERE user_id = 2");
+        }
+        return found;
+    };
+    BOOST_TEST(presence_after(3600000, "1/false") == "1/false"); // inserted: idle for an hour
+    BOOST_TEST(presence_after(0, "1/true") == "1/true");         // the same row, present now
+}
+
+BOOST_AUTO_TEST_CASE(too_fast_is_closed_with_1013)
+{
+    auto server = start_odoo();
+    auto ws = open(server.port());
+    for (int i = 0; i < 11; ++i)
+        ws.send_text(R"({"event_name":"nothing","data":{}})");
+    BOOST_TEST(close_code_of(ws) == 1013);
+    // Within the limit, nothing happens: ten messages, then one after burst × delay.
+    auto calm = open(server.port());
+    for (int i = 0; i < 10; ++i)
+        calm.send_text(R"({"event_name":"nothing","data":{}})");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    subscribe_live(calm, "calm");
+}
+
+BOOST_AUTO_TEST_CASE(bad_messages_are_closed_with_1003)
+{
+    auto server = start_odoo();
+    for (auto const* bad : {"not json", R"({"data":{}})", "[1,2]", R"({"event_name":"subscribe","data":{"channels":[1]}})"}) {
+        auto ws = open(server.port());
+        ws.send_text(bad);
+        BOOST_TEST(close_code_of(ws) == 1003, bad);
+    }
+    // Odoo's handshake needs an Origin.
+    lp::test::http_connection raw(server.port());
+    raw.send(lp::test::handshake_request("/websocket"));
+    BOOST_TEST(raw.read_response().status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_closes_with_1001)
+{
+    auto server = start_odoo();
+    auto a = open(server.port(), admin_session());
+    auto b = open(server.port());
+    subscribe_live(a, "s");
+    auto const asked = std::chrono::steady_clock::now();
+    kill(server.pid(), SIGTERM);
+    for (auto* ws : {&a, &b})
+        BOOST_TEST(close_code_of(*ws) == 1001);
+    BOOST_TEST((std::chrono::steady_clock::now() - asked < std::chrono::seconds(1)));
+}
+
+BOOST_AUTO_TEST_CASE(health_and_peek_notifications)
+{
+    auto server = start_odoo();
+    auto health = lp::test::http_request(server.port(), "GET", "/websocket/health");
+    BOOST_TEST(health.status == 200);
+    BOOST_TEST(json::parse(health.body).at("status").as_string() == "pass");
+
+    send("peek", R"({"type":"a","payload":1})");
+    auto const id = max_id();
+    auto const cookie = "Content-Type: application/json\r\nCookie: session_id=" + admin_session() + "\r\n";
+    auto peek = lp::test::http_request(server.port(), "POST", "/websocket/peek_notifications",
+                                       R"({"jsonrpc":"2.0","method":"call","params":{"channels":["peek"],"last":)"
+                                           + std::to_string(id - 1) + R"(,"is_first_poll":true},"id":1})",
+                                       cookie);
+    BOOST_REQUIRE_MESSAGE(peek.status == 200, peek.body);
+    auto const result = json::parse(peek.body).at("result");
+    auto const& channels = result.at("channels").as_array();
+    BOOST_TEST(std::count(channels.begin(), channels.end(), json::array{json::string(db.name()), "peek"}) == 1);
+    BOOST_TEST(std::count(channels.begin(), channels.end(), json::array{json::string(db.name()), "broadcast"}) == 1);
+    BOOST_TEST(std::count(channels.begin(), channels.end(), json::array{json::string(db.name()), "res.partner", 2}) == 1);
+    BOOST_TEST(ids_of(result.at("notifications").as_array()) == std::vector<std::int64_t>{id});
+
+    auto presence = lp::test::http_request(server.port(), "POST", "/websocket/update_bus_presence",
+                                           R"({"jsonrpc":"2.0","method":"call","params":{"inactivity_period":0,)"
+                                           R"("im_status_ids_by_model":{}},"id":1})",
+                                           cookie);
+    BOOST_TEST(presence.status == 200);
+    BOOST_TEST(json::parse(presence.body).at("result") == json::object{});
+}
+
+BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
+{
+    lp::test::raise_descriptor_limit();
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo();
+    auto const sid = admin_session();
+    send("ws-seed", R"({"type":"seed","payload":0})");
+    auto const seed = max_id();
+    std::vector<websocket_client> sockets;
+    for (int i = 0; i < 100; ++i) {
+        sockets.push_back(open(server.port(), i % 2 ? sid : ""));
+        sockets.back().send_text(subscribe(R"(["mixed","ws-seed"])", seed - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(sockets.back()).size(), 1u); // subscribed: the replay came
+    }
+    // First polls: read once at arrival, then parked (nothing on "mixed" yet).
+    std::vector<http_connection> polls;
+    for (int i = 0; i < 100; ++i)
+        polls.push_back(start_poll(server.port(), poll_body(R"(["mixed"])", 0)));
+    lp::test::wait_parked(server.port(), db.name(), 100);
+    BOOST_TEST(subscribed(server.port()) == 100);
+    auto const before = wakeup_reads();
+    send("mixed", R"({"type":"t","payload":1})");
+    for (auto& ws : sockets) {
+        auto rows = next_dispatch(ws);
+        BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+        BOOST_TEST(rows[0].at("id").as_int64() == seed + 1);
+    }
+    for (auto& p : polls) {
+        auto r = p.read_response();
+        BOOST_REQUIRE_EQUAL(r.status, 200);
+        BOOST_TEST(json::parse(r.body).at("result").as_array().size() == 1u);
+    }
+    auto const reads = wakeup_reads() - before;
+    BOOST_TEST_MESSAGE("bus_bus reads for one wake-up of 100 polls and 100 WebSockets: " << reads);
+    BOOST_TEST(reads == 1);
+
+    // Clients that leave leave the index.
+    sockets.clear();
+    for (int i = 0; i < 500 && subscribed(server.port()) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(subscribed(server.port()) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(subscribes_that_come_together_share_their_read)
+{
+    lp::test::raise_descriptor_limit();
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo({"--max-cursor", "8"}); // two wait on the lock below; sessions need one
+    send("storm", R"({"type":"a","payload":1})");
+    auto const row = max_id();
+    auto replay_reads = [&] {
+        lp::test::wait_cursors_idle(db);
+        return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
+                                  " FROM pg_database WHERE datname = current_database()) AND"
+                                  " query LIKE 'SELECT id, channel, message, create_date >%'"));
+    };
+    auto const before = replay_reads();
+    // bus_bus locked: the first subscribe's read waits, and every other one joins the next.
+    lp::test::pg_admin locker(db.name());
+    locker.exec("BEGIN");
+    locker.exec("LOCK TABLE bus_bus IN ACCESS EXCLUSIVE MODE");
+    auto const sid = admin_session();
+    std::vector<websocket_client> sockets;
+    for (int i = 0; i < 200; ++i) {
+        sockets.push_back(open(server.port(), i % 2 ? sid : ""));
+        sockets.back().send_text(subscribe(R"(["storm"])", i % 3 ? row - 1 : 0));
+    }
+    for (int i = 0; i < 1000 && subscribed(server.port()) < 200; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_REQUIRE_MESSAGE(subscribed(server.port()) == 200, server.log());
+    locker.exec("COMMIT");
+    for (auto& ws : sockets)
+        BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{row}); // each its own replay
+    auto const reads = replay_reads() - before;
+    BOOST_TEST_MESSAGE("bus_bus reads for 200 subscribes at once: " << reads);
+    BOOST_TEST(reads <= 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,116 @@
+// The WebSocket hub's bookkeeping without sockets or PostgreSQL: subscribers found by channel,
+// each new row offered once, the reads it asks for (from its mark, less the ids it has read),
+// rows that commit out of id order, and the mark moving up only past ids older than 10 s.
+// Also Odoo's message rate limit.
+#include "routes/bus/message_rate.hpp"
+#include "routes/bus/socket_hub.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+namespace {
+using namespace lp::bus;
+using clock_type = std::chrono::steady_clock;
+using std::chrono::seconds;
+
+struct recorder final : bus_subscriber {
+    std::vector<std::int64_t> offered;
+    int flushes = 0;
+    void offer(shared_row const& row) override { offered.push_back(row->id); }
+    void flush() override { ++flushes; }
+};
+
+bus_row row(std::int64_t id, std::string key) { return bus_row{id, std::move(key), "{}", true}; }
+
+struct fixture {
+    int reads_asked = 0;
+    std::vector<bool> listening;
+    socket_hub hub{{[this] { ++reads_asked; }, [this](bool on) { listening.push_back(on); }}};
+    clock_type::time_point t0 = clock_type::now();
+
+    read_plan fetch_after(std::int64_t ceiling) const
+    {
+        read_plan plan;
+        plan.after = ceiling;
+        hub.extend(plan);
+        return plan;
+    }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(socket_hub, fixture)
+
+BOOST_AUTO_TEST_CASE(rows_go_to_the_subscribers_of_their_channel_once_per_dispatch)
+{
+    recorder a, b;
+    hub.subscribe(a, {"x", "y", "x"});
+    hub.subscribe(b, {"y"});
+    BOOST_TEST(listening == std::vector<bool>{true});
+    hub.seen_up_to(10);
+    BOOST_TEST(reads_asked == 1);
+    hub.deliver({row(11, "x"), row(12, "y"), row(13, "z")}, t0);
+    BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 12}));
+    BOOST_TEST(b.offered == std::vector<std::int64_t>{12});
+    BOOST_TEST(a.flushes == 1);
+    BOOST_TEST(b.flushes == 1);
+    // The same rows read again (a window part starting lower) are not offered again.
+    hub.deliver({row(11, "x"), row(12, "y")}, t0);
+    BOOST_TEST(a.offered.size() == 2u);
+    BOOST_TEST(a.flushes == 1);
+    // A new subscribe replaces the channels.
+    hub.subscribe(a, {"z"});
+    hub.deliver({row(14, "x"), row(15, "z")}, t0);
+    BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 12, 15}));
+    hub.unsubscribe(a);
+    hub.unsubscribe(b);
+    BOOST_TEST(listening == (std::vector<bool>{true, false}));
+    BOOST_TEST(hub.channels() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(reads_skip_what_was_read_and_catch_late_commits)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    // Before a mark, the hub adds nothing to a read.
+    BOOST_TEST(!fetch_after(100).skip.size());
+    BOOST_TEST(*fetch_after(100).after == 100);
+    hub.seen_up_to(10);
+    hub.deliver({row(11, "x"), row(13, "x")}, t0); // 12 is not committed yet
+    auto plan = fetch_after(13);
+    BOOST_TEST(*plan.after == 10); // from the mark, not the window's ceiling
+    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{11, 13}));
+    hub.deliver({row(12, "x"), row(14, "x")}, t0 + seconds(1)); // 12 commits late
+    BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 13, 12, 14}));
+
+    // Ids leave the memory from the smallest up, once older than 10 s (11, not yet 12): the
+    // mark follows.
+    hub.deliver({}, t0 + seconds(11) - std::chrono::milliseconds(500));
+    plan = fetch_after(14);
+    BOOST_TEST(*plan.after == 11);
+    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{12, 13, 14}));
+    hub.deliver({row(13, "x"), row(14, "x")}, t0 + seconds(11)); // read again: not offered
+    BOOST_TEST(a.offered.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(an_id_stays_while_a_smaller_one_is_remembered)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    hub.seen_up_to(1);
+    hub.deliver({row(5, "x")}, t0);
+    hub.deliver({row(3, "x")}, t0 + seconds(8));
+    hub.deliver({}, t0 + seconds(12)); // 5 is old, but 3 (smaller) is not: both stay
+    auto plan = fetch_after(5);
+    BOOST_TEST(*plan.after == 1);
+    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{3, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(odoo_rate_limit)
+{
+    message_rate rate(10, std::chrono::milliseconds(200));
+    for (int i = 0; i < 10; ++i)
+        BOOST_TEST(rate.allow(t0));
+    BOOST_TEST(!rate.allow(t0 + std::chrono::milliseconds(1999))); // the 11th within 10 × 0.2 s
+    BOOST_TEST(rate.allow(t0 + seconds(2)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
