@@ -62,7 +62,8 @@ def ratio(ours, theirs):
 
 def title(label):
     kind, _, rest = label.partition("-")
-    names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream", "sio": "Socket.IO"}
+    names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream",
+             "reconnect": "reconnect storm", "departures": "departures", "sio": "Socket.IO"}
     return f"{names.get(kind, kind)} {rest}".strip()
 
 
@@ -139,6 +140,33 @@ def rows_for(label, runs, all_runs):
             get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
         add("bus_bus reads per wake-up (publish → last answer)", get(lp, "bus_queries_per_wakeup"), None,
             lambda v: fmt(v, digits=2), compare=False)
+    elif kind == "reconnect":
+        def errs(r, phase):
+            if failed(r):
+                return "—"
+            kinds = get(r, phase, "error_kinds") or {}
+            return f"{fmt(get(r, phase, 'errors'))}" + (" (" + ", ".join(f"{k}: {v:,}" for k, v in kinds.items()) + ")"
+                                                      if kinds else "")
+        for phase, name in (("first", "first polls (last = 0)"), ("stale", "stale cursors (last = 1)")):
+            rows.append((title(label), f"{name}: errors", errs(lp, phase), errs(nc, phase), "—"))
+            add(f"{name}: bus_bus reads", get(lp, phase, "bus_queries"), None, compare=False)
+            add(f"{name}: all parked after (s)", get(lp, phase, "seconds_to_all_parked"),
+                get(nc, phase, "seconds_to_all_parked"), lambda v: fmt(v, digits=2))
+            add(f"{name}: server CPU (ms)", get(lp, phase, "server_cpu_ms"), get(nc, phase, "server_cpu_ms"),
+                lambda v: fmt(v, digits=0))
+    elif kind == "departures":
+        route = " (GET countdown route)" if label.endswith("-get") else ""
+        add(f"{fmt(get(lp, 'parked') or get(nc, 'parked'))} parked clients vanish: none held after (s){route}",
+            get(lp, "seconds_to_none_held"), get(nc, "seconds_to_none_held"), lambda v: fmt(v, digits=3))
+        def rss(r):
+            if failed(r) or get(r, "server") is None:
+                return "—"
+            mib = [kib(get(r, "server", k)) for k in ("rss_before_kib", "rss_peak_kib", "rss_when_none_held_kib",
+                                                       "rss_end_kib")]
+            return " / ".join(fmt(v, digits=1) for v in mib)
+        rows.append((title(label), "server RSS idle / parked / none held / 2.5 s later (MiB)", rss(lp), rss(nc), "—"))
+        add("server RSS per parked client (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
+            kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
     elif kind == "sio":
         rows.append((title(label), "connected / errors (reference: socket.io 4.8 on Node)",
                      "—" if failed(lp) else f"{fmt(get(lp, 'connected'))} / {fmt(get(lp, 'errors'))}",
@@ -204,10 +232,40 @@ def targets(all_runs, quick):
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
         floor = floor_ms(all_runs, 10000)
+        if floor is not None and p99 is not None:
+            out.append(f"- fanout 10,000: p99 ≤ 1.25× the kernel floor (issue 11): {verdict(p99 <= 1.25 * floor)} "
+                       f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
+                       f"nchan {ratio(np99, floor)}×)")
+        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
+        if cpu is not None and ncpu:
+            out.append(f"- fanout 10,000: server CPU per fan-out ≤ ½ nchan's (issue 11): {verdict(cpu <= ncpu / 2)} "
+                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
         if floor is not None:
             out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
                        f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
                        f"on this machine, before doing any work of its own")
+    rc_label = next((label for label in all_runs if label.startswith("reconnect-")), None)
+    rc = get(all_runs, rc_label, "lp") if rc_label else None
+    if failed(rc):
+        out.append("- reconnect storm: 20,000 clients within 2 s, last = 0 then stale, zero errors, ≤ ~10 bus_bus reads: "
+                   "**not measured**")
+    else:
+        errors = (get(rc, "first", "errors") or 0) + (get(rc, "stale", "errors") or 0)
+        reads = [get(rc, p, "bus_queries") for p in ("first", "stale")]
+        ok = errors == 0 and all(r is not None and r <= 10 for r in reads)
+        out.append(f"- reconnect storm: 20,000 clients within 2 s, last = 0 then stale, zero errors, ≤ ~10 bus_bus "
+                   f"reads each: {verdict(ok)} ({fmt(get(rc, 'clients'))} clients here; {fmt(errors)} errors; bus_bus "
+                   f"reads {fmt(reads[0])} and {fmt(reads[1])}; all parked after "
+                   f"{fmt(get(rc, 'first', 'seconds_to_all_parked'), digits=2)} and "
+                   f"{fmt(get(rc, 'stale', 'seconds_to_all_parked'), digits=2)} s)")
+    for label in ("departures-10k", "departures-10k-get"):
+        dp = get(all_runs, label, "lp")
+        if failed(dp):
+            continue
+        gone = get(dp, "seconds_to_none_held")
+        ok = gone is not None and gone <= 1.0
+        out.append(f"- {label}: parked clients that vanish are freed within a second: {verdict(ok)} "
+                   f"(none held after {fmt(gone, digits=3)} s)")
     sio, ref = get(all_runs, "sio-10k", "lp"), get(all_runs, "sio-10k", "node")
     if failed(sio) or failed(ref):
         out.append("- Socket.IO 10,000 WebSocket clients: ≤ 4 KiB server RSS per client, broadcast p99 ≤ ½ the "
@@ -288,9 +346,8 @@ def main():
     print()
     print("```json")
     for label in order:
-        for target in ("lp", "nchan", "node"):
-            if target in runs[label]:
-                print(json.dumps(runs[label][target], separators=(",", ":")))
+        for target in runs[label]:  # lp, nchan, node, and the kernel floor
+            print(json.dumps(runs[label][target], separators=(",", ":")))
     print("```")
     print()
     print("</details>")
