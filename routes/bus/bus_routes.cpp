@@ -1,6 +1,7 @@
 // Odoo's long-polling routes, at Odoo's own paths whatever longpolling_path is (clients and
 // proxies already point there): /longpolling/poll, /longpolling/im_status,
 // /longpolling/health, and /longpolling/send (Odoo 8-14; off unless bus_allow_send).
+#include "orm_bridge/limits_hit.hpp"
 #include "routes/bus/channel_hooks.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
@@ -42,16 +43,20 @@ std::vector<std::string> client_channels(lp::request& request)
         throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
     // Each channel costs an index entry while the poll waits: bounded per poll.
     auto const& limits = request.services();
-    if (value.get_array().size() > limits.bus_max_channels)
+    if (value.get_array().size() > limits.bus_max_channels) {
+        lp::count_limit_hit(lp::limit::bus_max_channels);
         throw lp::bad_request("bus.Bus: more than " + std::to_string(limits.bus_max_channels)
                               + " channels in one poll (bus_max_channels)");
+    }
     std::vector<std::string> out;
     for (auto const& channel : value.get_array()) {
         if (!channel.is_string())
             throw lp::bad_request("bus.Bus only string channels are allowed.");
-        if (channel.get_string().size() > limits.bus_max_channel_bytes)
+        if (channel.get_string().size() > limits.bus_max_channel_bytes) {
+            lp::count_limit_hit(lp::limit::bus_max_channel_bytes);
             throw lp::bad_request("bus.Bus: a channel name is longer than " + std::to_string(limits.bus_max_channel_bytes)
                                   + " bytes (bus_max_channel_bytes)");
+        }
         out.emplace_back(channel.get_string());
     }
     return out;
@@ -123,13 +128,15 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, l
     // Presence is written at most write_rate_per_ip times a minute per user (an office behind
     // one address holds many users); beyond, the poll goes on without it.
     auto* presence_limit = request.services().presence_per_user;
-    if (request.authenticated())
-        if (auto const inactivity_ms = inactivity_option(options);
-            inactivity_ms
-            && !(presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid())))) {
+    if (auto const inactivity_ms = request.authenticated() ? inactivity_option(options) : std::nullopt) {
+        if (presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid()))) {
+            lp::count_limit_hit(lp::limit::presence_rate);
+        }
+        else {
             auto executor = co_await asio::this_coro::executor;
             asio::co_spawn(executor, update_presence(&db, request.uid(), *inactivity_ms), asio::detached);
         }
+    }
 
     // The channels as stored in bus_bus: the client's, Odoo 15's broadcast, then the hooks'.
     json::array channels;
