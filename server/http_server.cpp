@@ -165,6 +165,8 @@ void http_server::stop(std::function<void()> on_closed)
     // (marked Connection: close) and end by themselves.
     for (auto* c : idle_)
         c->stream->cancel();
+    for (auto* refusal : refusals_)
+        refusal->cancel();
     if (websockets_) {
         websockets_closed_ = false;
         websockets_->stop([this] {
@@ -216,12 +218,12 @@ asio::awaitable<void> http_server::refuse_at_cap(tcp::socket socket)
     constexpr std::size_t most_lingering = 16;
     count_response(503);
     ::send(socket.native_handle(), full.data(), full.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (refusals_lingering_ >= most_lingering || stopping_)
+    if (refusals_.size() >= most_lingering || stopping_)
         co_return;
-    ++refusals_lingering_;
     beast::tcp_stream stream(std::move(socket));
+    auto const registration = refusals_.insert(refusals_.end(), &stream); // for stop() to cancel
     co_await lingering_close(stream, std::chrono::seconds(1));
-    --refusals_lingering_;
+    refusals_.erase(registration);
 }
 
 void http_server::set_idle(connection& c, bool idle)

@@ -135,7 +135,7 @@ private:
     websocket_server* websockets_ = nullptr;
     bool websockets_closed_ = true;
     std::list<connection*> idle_;      ///< waiting for a request, oldest first: shed first at the cap
-    std::size_t refusals_lingering_ = 0; ///< 503s at the cap still lingering (above max_connections)
+    std::list<boost::beast::tcp_stream*> refusals_; ///< 503s at the cap still lingering (above max_connections)
     address_counts per_address_;
     std::function<void()> on_closed_;
 };
