@@ -79,14 +79,7 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     };
     auto upgrade = std::make_unique<websocket_upgrade>();
     upgrade->endpoint = endpoint;
-    auto& handshake = upgrade->handshake;
-    handshake.method = std::string(message.method_string());
-    handshake.http_version = message.version();
-    handshake.host = header(http::field::host);
-    handshake.upgrade = header(http::field::upgrade);
-    handshake.connection = header(http::field::connection);
-    handshake.key = header(http::field::sec_websocket_key);
-    handshake.version = header(http::field::sec_websocket_version);
+    upgrade->handshake = ws::handshake_request_of(message);
     auto& request = upgrade->request;
     request.path = std::string(target.substr(0, query_at));
     request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));

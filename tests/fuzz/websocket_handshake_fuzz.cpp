@@ -1,6 +1,6 @@
 // Raw bytes from a client asking for a WebSocket, read as the server reads them: Beast's request
-// parser under the default header limit, the handshake's headers picked as the server picks
-// them, the verdict, and the bytes that followed the request (a client may send its first
+// parser under the default header limit, the handshake's headers picked by the server's own
+// function, the verdict, and the bytes that followed the request (a client may send its first
 // frames at once) given to the frame decoder. The verdict must keep its promises: 101 only for
 // a GET over HTTP/1.1 with version 13 and a valid key, with a 28-character accept value and an
 // answer that is one header block; 426 only for another version; every refusal says why.
@@ -12,7 +12,6 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <cstdlib>
-#include <optional>
 #include <string>
 
 namespace http = boost::beast::http;
@@ -54,21 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     if (!parser.is_done())
         return 0;
 
-    auto const& message = parser.get();
-    auto header = [&](http::field name) -> std::optional<std::string> {
-        auto const found = message.find(name);
-        if (found == message.end())
-            return std::nullopt;
-        return std::string(found->value());
-    };
-    ws::handshake_request request;
-    request.method = std::string(message.method_string());
-    request.http_version = message.version();
-    request.host = header(http::field::host);
-    request.upgrade = header(http::field::upgrade);
-    request.connection = header(http::field::connection);
-    request.key = header(http::field::sec_websocket_key);
-    request.version = header(http::field::sec_websocket_version);
+    auto const request = ws::handshake_request_of(parser.get());
 
     auto const verdict = ws::check_handshake(request);
     check(verdict.status == 101 || verdict.status == 400 || verdict.status == 426);
