@@ -208,7 +208,7 @@ asio::awaitable<void> http_server::refuse_at_cap(tcp::socket socket)
     // descriptor_reserve), the rest close at once.
     static constexpr std::string_view full = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
                                              "Content-Length: 0\r\nConnection: close\r\n\r\n";
-    constexpr std::size_t most_lingering = 16;
+    constexpr std::size_t most_lingering = 8; // within descriptor_reserve (at least 16)
     count_response(503);
     ::send(socket.native_handle(), full.data(), full.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (refusals_.size() >= most_lingering || stopping_)
