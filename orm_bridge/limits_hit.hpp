@@ -9,6 +9,7 @@ namespace lp {
 
 enum class limit : std::uint8_t {
     max_connections,        ///< at the cap with no idle connection to shed: 503
+    descriptors,            ///< accept() failed for want of a descriptor (the process's or the system's)
     max_connections_per_ip, ///< 429
     http_header_limit,      ///< a header, chunk line or trailer section too large: 431
     http_body_limit,        ///< 413
@@ -22,7 +23,7 @@ enum class limit : std::uint8_t {
     write_rate_per_pos,     ///< 429
     presence_rate,          ///< a poll's presence update skipped (write_rate_per_ip per user)
     websocket_max_message,  ///< a WebSocket message too big: closed with 1009
-    websocket_max_queued,   ///< a WebSocket client that does not read: closed with 1008
+    websocket_max_queued,   ///< a WebSocket client that does not read: closed with 1008 (keep last: the count)
 };
 
 /// Counts one hit of `which`.

@@ -180,6 +180,8 @@ asio::awaitable<void> http_server::accept_loop()
         if (ec) {
             // Out of descriptors (EMFILE/ENFILE) or a transient error: pause instead of spinning.
             log::warning("http", "accept failed: ", ec.message());
+            if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
+                count_limit_hit(limit::descriptors);
             asio::steady_timer pause(executor, std::chrono::milliseconds(100));
             co_await pause.async_wait(use_tuple);
             continue;

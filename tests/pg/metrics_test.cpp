@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(limits_hit_and_websocket_sessions)
 
     // Before any hit every series is there, at 0, and no WebSocket is open.
     auto before = samples_of(scrape());
-    for (auto const* limit : {"max_connections", "max_connections_per_ip", "http_header_limit", "http_body_limit",
+    for (auto const* limit : {"max_connections", "descriptors", "max_connections_per_ip", "http_header_limit", "http_body_limit",
                               "http_header_timeout", "http_body_timeout", "json_max_depth", "json_memory",
                               "bus_max_channels", "bus_max_channel_bytes", "write_rate_per_ip", "write_rate_per_pos",
                               "presence_rate", "websocket_max_message", "websocket_max_queued"})
