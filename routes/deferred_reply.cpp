@@ -56,7 +56,7 @@ void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
         deliver(result_json);
     else
         try {
-            result_ = std::make_unique<std::string>(result_json);
+            result_ = std::make_unique<std::variant<std::string, outgoing_response>>(std::string(result_json));
         }
         catch (std::exception const& e) {
             log::error("deferred_reply", "cannot keep a reply: ", e.what());
@@ -66,20 +66,50 @@ void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
 void deferred_reply::on_ready(std::function<void(outgoing_response)> ready)
 {
     ready_ = std::move(ready);
-    if (result_) {
-        auto const result = std::move(result_);
-        deliver(*result);
+    if (!result_)
+        return;
+    auto const result = std::move(result_);
+    if (auto const* json = std::get_if<std::string>(result.get()))
+        deliver(*json);
+    else
+        hand_over(std::move(std::get<outgoing_response>(*result)));
+}
+
+void deferred_reply::resolve_response(outgoing_response response) noexcept
+{
+    if (resolved_)
+        return;
+    resolved_ = true;
+    forget_ = nullptr;
+    if (ready_)
+        hand_over(std::move(response));
+    else
+        try {
+            result_ = std::make_unique<std::variant<std::string, outgoing_response>>(std::move(response));
+        }
+        catch (std::exception const& e) {
+            log::error("deferred_reply", "cannot keep a reply: ", e.what());
+        }
+}
+
+void deferred_reply::hand_over(outgoing_response response) noexcept
+{
+    try {
+        auto ready = std::exchange(ready_, nullptr);
+        ready(std::move(response));
+    }
+    catch (std::exception const& e) {
+        log::error("deferred_reply", "cannot deliver a reply: ", e.what());
     }
 }
 
 void deferred_reply::deliver(std::string_view result_json) noexcept
 {
     try {
-        auto ready = std::exchange(ready_, nullptr);
-        ready(serialized_json_response(shape_, result_json));
+        hand_over(serialized_json_response(shape_, result_json));
     }
     catch (std::exception const& e) {
-        log::error("deferred_reply", "cannot deliver a reply: ", e.what());
+        log::error("deferred_reply", "cannot build a reply: ", e.what());
     }
 }
 } // namespace lp

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace lp {
 
@@ -30,6 +31,9 @@ public:
     /// The same with the result already serialized (the bus serializes a row once for all
     /// the polls it answers). Copied only when the transport is not waiting yet.
     void resolve_serialized(std::string_view result_json) noexcept;
+    /// Delivers a whole response instead of a json result (a transport of its own, such as
+    /// Engine.IO's long-polling, writes its body as it is). The first resolution wins.
+    void resolve_response(outgoing_response response) noexcept;
     bool resolved() const { return resolved_; }
 
     /// Set by the dispatcher: how the result is to be written.
@@ -47,13 +51,14 @@ public:
 
 private:
     void deliver(std::string_view result_json) noexcept;
+    void hand_over(outgoing_response response) noexcept;
 
     reply_shape shape_;
     bool resolved_ = false;
     // Only while the transport is not waiting yet (rare). A pointer keeps the slot at 88 bytes,
     // within glibc's fast bins with its shared_ptr block (a fan-out frees thousands at once;
     // no gain was measurable above this machine's noise, but nothing is lost either).
-    std::unique_ptr<std::string> result_;
+    std::unique_ptr<std::variant<std::string, outgoing_response>> result_;
     std::function<void(outgoing_response)> ready_;
     std::function<void()> forget_;
 };

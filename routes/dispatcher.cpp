@@ -214,6 +214,11 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
 asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
 {
     reply_shape shape;
+    if (!raw_endpoints_.empty()) {
+        auto const path = std::string_view(in.target).substr(0, in.target.find('?'));
+        if (auto const raw = raw_endpoints_.find(std::string(path)); raw != raw_endpoints_.end())
+            co_return raw->second(in);
+    }
     try {
         auto client_address = std::move(in.client_address);
         auto prepared = prepare(std::move(in), shape);

@@ -12,6 +12,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
+#include <unordered_map>
 #include <list>
 #include <memory>
 #include <string>
@@ -29,6 +31,7 @@ struct incoming_request {
     std::string cookie;       ///< the Cookie header
     std::string body;
     std::string client_address; ///< the peer's IP address (X-Forwarded-For's last with proxy_mode)
+    std::string origin;         ///< the Origin header ("" when absent)
 };
 
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.
@@ -41,6 +44,12 @@ public:
     /// The response to `in`. Never throws: errors become 4xx/5xx responses.
     /// Cancellation: stop() makes every pending dispatch answer at once, as at its deadline.
     boost::asio::awaitable<outgoing_response> dispatch(incoming_request in);
+
+    /// A transport of its own served at exact `path` (outside the routes, whatever the method):
+    /// it reads the request as it came and answers it, possibly later through
+    /// outgoing_response::deferred (Engine.IO's long-polling).
+    using raw_endpoint = std::function<outgoing_response(incoming_request const&)>;
+    void serve_raw(std::string path, raw_endpoint endpoint) { raw_endpoints_[std::move(path)] = std::move(endpoint); }
 
     /// Answers every waiting handler now (408, as at its deadline) and every later one at once.
     void stop();
@@ -59,6 +68,7 @@ private:
     boost::asio::awaitable<outgoing_response> run(route_call& call);
 
     route_table const& routes_;
+    std::unordered_map<std::string, raw_endpoint> raw_endpoints_;
     orm::session_store& sessions_;
     lp::services const* services_;
     std::chrono::steady_clock::duration timeout_;

@@ -1,5 +1,7 @@
-// The browser clients (client/: bus.js, longpolling.js, the demo page), served under
-// <longpolling_path>/static/ so that one proxy rule covers them with the routes.
+// The browser clients (client/: bus.js, longpolling.js, socketio.js, the demo page), served under
+// <longpolling_path>/static/ so that one proxy rule covers them with the routes; and the official
+// socket.io-client that socketio.js loads, installed by npm in client/ (scripts/setup), served
+// from its dist/ folder only as static/socket.io-client/<file>.
 #include "routes/route.hpp"
 
 #include <filesystem>
@@ -15,7 +17,7 @@ std::string content_type_of(std::filesystem::path const& file)
         {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
         {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
         {".svg", "image/svg+xml"},             {".png", "image/png"},
-        {".txt", "text/plain; charset=utf-8"}};
+        {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"}};
     auto it = types.find(file.extension().string());
     return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -31,7 +33,14 @@ boost::asio::awaitable<lp::http_reply> static_file(lp::request& request)
     auto const& root = request.services().static_dir;
     if (root.empty() || relative.is_absolute())
         throw lp::not_found("no such file: " + name);
-    auto const path = root / relative;
+    // npm's folder is not served as it is: only socket.io-client's dist/, under its own name.
+    auto const npm_package = std::filesystem::path("socket.io-client");
+    auto const top = relative.empty() ? std::filesystem::path() : *relative.begin();
+    if (top == "node_modules")
+        throw lp::not_found("no such file: " + name);
+    auto const path = top == npm_package
+                          ? root / "node_modules" / npm_package / "dist" / relative.lexically_relative(npm_package)
+                          : root / relative;
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > (4u << 20))
         throw lp::not_found("no such file: " + name);

@@ -15,6 +15,7 @@
 #include "routes/services.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -34,6 +35,8 @@ public:
     /// Queues a text message (UTF-8). A client that does not read what it is sent is closed
     /// with 1008 once more than websocket_max_queued bytes wait for it.
     virtual void send_text(std::string_view text) = 0;
+    /// Queues a binary message, under the same limit.
+    virtual void send_binary(std::string_view bytes) = 0;
     /// Starts the closing handshake with `code` (ws::close_code) and a short reason.
     virtual void close(std::uint16_t code, std::string_view reason = {}) = 0;
     /// False once closing has started.
@@ -69,8 +72,8 @@ public:
 /// An endpoint's open function: called during the handshake; returns the connection's
 /// handler. It may send at once (the text follows the 101) and may refuse the connection
 /// by throwing one of routes/errors.hpp (answered with its HTTP status instead of 101).
-using websocket_open = std::unique_ptr<websocket_handler> (*)(websocket_session& session,
-                                                                websocket_request const& request);
+using websocket_open = std::function<std::unique_ptr<websocket_handler>(websocket_session& session,
+                                                                         websocket_request const& request)>;
 
 struct websocket_definition {
     std::string_view name;
@@ -78,6 +81,9 @@ struct websocket_definition {
     websocket_open open;
     bool prefixed = true; ///< served under longpolling_path (Odoo's /websocket is not)
     std::string_view route_set; ///< as a route's: "examples" are off unless enabled
+    /// Requests without `Upgrade: websocket` go to the HTTP routes instead of a 426 (a path
+    /// that serves both, as Engine.IO's long-polling and WebSocket transports do).
+    bool shares_path_with_http = false;
 
     websocket_definition at_root() const { auto copy = *this; copy.prefixed = false; return copy; }
 };

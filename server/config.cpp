@@ -233,6 +233,50 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const& what) {
          c.websocket_keep_alive_timeout = std::chrono::seconds(parse_number(v, what, 1, 7 * 86400));
      }},
+    {"socketio_path", "--socketio-path", 0, "PATH", "where Engine.IO/Socket.IO is served (default /socket.io/; False: not served)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (is_unset(v)) {
+             c.socketio_path.clear();
+             return;
+         }
+         if (v.front() != '/')
+             throw config_error(what + ": '" + v + "' must start with '/'");
+         c.socketio_path = v;
+     }},
+    {"socketio_ping_interval", "--socketio-ping-interval", 0, "MS", "Engine.IO pingInterval (default 25000)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_ping_interval = std::chrono::milliseconds(parse_number(v, what, 1, 3600000));
+     }},
+    {"socketio_ping_timeout", "--socketio-ping-timeout", 0, "MS", "Engine.IO pingTimeout (default 20000)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_ping_timeout = std::chrono::milliseconds(parse_number(v, what, 1, 3600000));
+     }},
+    {"socketio_max_payload", "--socketio-max-payload", 0, "BYTES", "Engine.IO maxPayload (default 1000000)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_max_payload = parse_number(v, what, 16, std::uint64_t(1) << 30);
+     }},
+    {"socketio_connect_timeout", "--socketio-connect-timeout", 0, "MS",
+     "time to join a Socket.IO namespace before the connection is closed (default 45000)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_connect_timeout = std::chrono::milliseconds(parse_number(v, what, 1, 3600000));
+     }},
+    {"socketio_cors_origins", "--socketio-cors-origins", 0, "ORIGINS",
+     "origins allowed to poll cross-origin: * (default; no cookies) or a list (with cookies); False: none",
+     [](server_config& c, std::string const& v, std::string const&) {
+         c.socketio_cors_origins = is_unset(v) ? std::vector<std::string>{} : split_list(v);
+     }},
+    {"socketio_allow_eio3", "--socketio-allow-eio3", 0, "BOOL", "serve socket.io 2.x clients (EIO=3) (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.socketio_allow_eio3 = to_bool(v, what); }},
+    {"socketio_listen_channel", "--socketio-listen-channel", 0, "CHANNEL",
+     "PostgreSQL channel the Socket.IO adapters' notifications come on (default socketio)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         if (v.empty())
+             throw config_error(what + ": expected a channel name");
+         c.socketio_listen_channel = v;
+     }},
+    {"socketio_conformance", "--socketio-conformance", 0, "BOOL",
+     "serve the official protocol suites' servers: /engine.io/ echo, namespaces / and /custom (default False)",
+     [](server_config& c, std::string const& v, std::string const& what) { c.socketio_conformance = to_bool(v, what); }},
 };
 
 setting const* find_by_key(std::string_view key)

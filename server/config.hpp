@@ -64,6 +64,16 @@ struct server_config {
     std::chrono::seconds websocket_inactivity_timeout{45}; ///< PING after this long without a frame
     std::chrono::seconds websocket_pong_timeout{15};       ///< to answer it (or a close frame)
     std::chrono::seconds websocket_keep_alive_timeout{3600}; ///< lifetime, plus up to half at random; then 4002
+    // Socket.IO (docs/socketio.md).
+    std::string socketio_path = "/socket.io/";                 ///< Engine.IO's path; empty: not served
+    std::chrono::milliseconds socketio_ping_interval{25000};
+    std::chrono::milliseconds socketio_ping_timeout{20000};
+    std::size_t socketio_max_payload = 1000000;                 ///< bytes of a POST body or message
+    std::chrono::milliseconds socketio_connect_timeout{45000}; ///< to join a namespace
+    std::vector<std::string> socketio_cors_origins{"*"};      ///< "*", or origins answered with credentials
+    bool socketio_allow_eio3 = false;                          ///< serve socket.io 2.x clients (EIO=3)
+    bool socketio_conformance = false;                         ///< the official suites' echo servers
+    std::string socketio_listen_channel = "socketio";          ///< PostgreSQL channel of the adapters' notifications
     // What one client may cost (README: "Limits").
     std::size_t max_connections = 0;         ///< 0: the descriptor limit less descriptor_reserve
     std::size_t descriptor_reserve = 64;     ///< descriptors kept for PostgreSQL, files and shedding

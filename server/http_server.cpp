@@ -18,6 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -77,6 +78,8 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
             return std::nullopt;
         return std::string(found->value());
     };
+    if (endpoint->shares_path_with_http && !beast::iequals(header(http::field::upgrade).value_or(""), "websocket"))
+        return nullptr; // a plain request for the HTTP side of the path
     auto upgrade = std::make_unique<websocket_upgrade>();
     upgrade->endpoint = endpoint;
     upgrade->handshake = ws::handshake_request_of(message);
@@ -453,6 +456,7 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     in.target = std::string(message.target());
     in.content_type = std::string(message[http::field::content_type]);
     in.cookie = std::string(message[http::field::cookie]);
+    in.origin = std::string(message[http::field::origin]);
     in.body = std::move(message.body());
     in.client_address = client_address(message, c.peer, limits_.proxy_mode);
     if (limits_.proxy_mode && !count_address(c, in.client_address))

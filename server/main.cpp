@@ -8,6 +8,7 @@
 #include "routes/metrics_route.hpp"
 #include "routes/rate_limiter.hpp"
 #include "routes/route_table.hpp"
+#include "routes/socketio/socketio_service.hpp"
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
@@ -67,6 +68,21 @@ std::filesystem::path session_directory(lp::server_config const& config)
     return std::filesystem::path(home ? home : "/") / ".local/share/Odoo/sessions";
 }
 
+lp::socketio_settings socketio_settings(lp::server_config const& config)
+{
+    lp::socketio_settings s;
+    s.path = config.socketio_path;
+    s.engine.ping_interval = config.socketio_ping_interval;
+    s.engine.ping_timeout = config.socketio_ping_timeout;
+    s.engine.max_payload = config.socketio_max_payload;
+    s.engine.allow_eio3 = config.socketio_allow_eio3;
+    s.engine.cors_origins = config.socketio_cors_origins;
+    s.socketio.connect_timeout = config.socketio_connect_timeout;
+    s.conformance = config.socketio_conformance;
+    s.listen_channel = config.socketio_listen_channel;
+    return s;
+}
+
 int serve(lp::server_config const& config)
 {
     lp::log::set_level(lp::log::parse_level(config.log_level));
@@ -83,15 +99,22 @@ int serve(lp::server_config const& config)
     lp::route_table routes(served, config.longpolling_path);
     for (auto const& route : routes.routes())
         lp::log::info("routes", "Add the rule: '", route.rule(), "'");
+    asio::io_context io(1);
+
+    // Socket.IO: Engine.IO at socketio_path, its WebSocket among the endpoints below.
+    std::unique_ptr<lp::socketio_service> socketio;
+    if (!config.socketio_path.empty())
+        socketio = std::make_unique<lp::socketio_service>(io.get_executor(), socketio_settings(config));
     std::vector<lp::websocket_definition> endpoints;
     for (auto const& definition : lp::defined_websockets())
         if (definition.route_set != "examples" || config.examples)
             endpoints.push_back(definition);
+    if (socketio)
+        for (auto const& definition : socketio->websockets())
+            endpoints.push_back(definition);
     lp::websocket_table websocket_endpoints(endpoints, config.longpolling_path);
     for (auto const& rule : websocket_endpoints.rules())
         lp::log::info("routes", "Add the WebSocket endpoint: '", rule, "'");
-
-    asio::io_context io(1);
 
     // PostgreSQL: one read-only cursor pool per database. statement_timeout stays below the
     // request deadline so PostgreSQL stops a slow statement before the client gives up.
@@ -140,6 +163,11 @@ int serve(lp::server_config const& config)
     shared.presence_per_user = &presence_per_user;
     shared.writes_per_pos = &writes_per_pos;
     lp::dispatcher requests(routes, *sessions, config.longpolling_timeout, &shared);
+    if (socketio) {
+        socketio->add_declared_namespaces(shared, *sessions, config.longpolling_timeout, config.examples);
+        socketio->listen(databases, pg);
+        socketio->serve_polling(requests);
+    }
     lp::http_server server(io,
                            {asio::ip::make_address(config.interface), config.port},
                            {config.header_limit, config.body_limit, config.header_timeout, config.body_timeout,
@@ -199,6 +227,8 @@ int serve(lp::server_config const& config)
             hard_stop.cancel();
             signals.cancel();
         });
+        if (socketio)
+            socketio->stop();
         bus.stop();
         listeners.stop();
         if (metrics_port)

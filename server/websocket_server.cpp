@@ -59,6 +59,11 @@ struct websocket_server::connection final : websocket_session {
         if (state == phase::open || state == phase::handshake)
             server.send_frame(*this, opcode::text, text);
     }
+    void send_binary(std::string_view bytes) override
+    {
+        if (state == phase::open || state == phase::handshake)
+            server.send_frame(*this, opcode::binary, bytes);
+    }
     void close(std::uint16_t code, std::string_view reason) override { server.start_close(*this, code, reason); }
     bool is_open() const override { return state == phase::open || state == phase::handshake; }
 

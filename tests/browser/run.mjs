@@ -24,6 +24,8 @@
 //   LP_BROWSER_CHROMIUM      the browser (/usr/bin/chromium)
 //   LP_BROWSER_CASE_TIMEOUT_MS  hard limit per case (30000)
 //   LP_BROWSER_ONLY          comma-separated case letters to run, e.g. "a,d"
+//   LP_BROWSER_SESSION_ID    an Odoo session of uid 2 for the Socket.IO cases (socketio_cases.mjs);
+//                            unset: they expect an anonymous socket
 //
 // Prints PASS/FAIL per case and, last, "N passed, M failed"; exits 1 if any case failed,
 // 2 on a usage error.
@@ -34,6 +36,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {isDeepStrictEqual} from "node:util";
+import {socketioCases} from "./socketio_cases.mjs";
 
 const BASE = (process.env.LP_BROWSER_BASE_URL || "").replace(/\/+$/, "");
 const PUBLISH = process.env.LP_BROWSER_PUBLISH || "";
@@ -441,6 +444,8 @@ testCase("h", "Chromium's own WebSocket: the example echo endpoint (handshake wi
     assert(result.code === 4000 && result.wasClean, `closed with ${result.code} (clean: ${result.wasClean}), expected a clean 4000`);
     return `echoed ${JSON.stringify(result.received)}, closed cleanly with ${result.code}`;
 });
+
+socketioCases(testCase, {assert, openDemo, sessionId: process.env.LP_BROWSER_SESSION_ID || ""});
 
 // ---------------------------------------------------------------- runner
 

@@ -93,6 +93,18 @@ BOOST_AUTO_TEST_CASE(a_nul_in_a_path_names_nothing)
     BOOST_TEST(http_request(server.port(), "GET", "/longpolling/health%00").status == 404u);
 }
 
+BOOST_AUTO_TEST_CASE(socket_io_client_is_served_from_its_npm_dist_only)
+{
+    // client/node_modules comes from scripts/setup (which scripts/test runs).
+    server_process server;
+    auto const client = http_request(server.port(), "GET", "/openerplongpolling/static/socket.io-client/socket.io.min.js");
+    BOOST_TEST(client.status == 200u);
+    BOOST_TEST(client.body.find("engine.io") != std::string::npos);
+    BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/static/socketio.js").status == 200u);
+    BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/static/node_modules/ws/package.json").status == 404u);
+    BOOST_TEST(http_request(server.port(), "GET", "/openerplongpolling/static/socket.io-client/../package.json").status == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(a_huge_countdown_waits_for_the_deadline)
 {
     server_process server({"--examples", "True", "--longpolling-timeout", "1"});

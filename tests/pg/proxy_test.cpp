@@ -83,15 +83,23 @@ struct fixture : lp::test::odoo_server_fixture {
         BOOST_TEST(stats.status == 200u);
         BOOST_TEST(stats.body.find(R"("databases")") != std::string::npos);
 
-        // The WebSocket paths reach the server too (which serves nothing there yet: its 404,
+        // Odoo's /websocket reaches the server too (which serves nothing there yet: its 404,
         // not Odoo's), with the client's upgrade request passed on.
-        for (auto const* path : {"/websocket", "/socket.io/?EIO=4&transport=websocket"}) {
-            auto const upgrade = http_request(port, "GET", path, "",
-                                              "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
-            BOOST_TEST(upgrade.status == 404u, path);
-            BOOST_TEST(upgrade.body.find("nothing is served at") != std::string::npos, path << ": " << upgrade.body);
-        }
+        auto const upgrade = http_request(port, "GET", "/websocket", "",
+                                          "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        BOOST_TEST(upgrade.status == 404u);
+        BOOST_TEST(upgrade.body.find("nothing is served at") != std::string::npos, upgrade.body);
+        // Socket.IO's path serves both transports: a polling handshake, and a WebSocket one
+        // whose first message is the open packet.
+        auto const polling = http_request(port, "GET", "/socket.io/?EIO=4&transport=polling");
+        BOOST_TEST(polling.status == 200u);
+        BOOST_TEST(polling.body.starts_with(R"(0{"sid":")"), polling.body);
+        lp::test::websocket_client socketio(port, "/socket.io/?EIO=4&transport=websocket");
+        BOOST_TEST(socketio.handshake().status == 101u);
+        auto const open = socketio.read_frame();
+        BOOST_REQUIRE_MESSAGE(open.has_value(), "no open packet");
+        BOOST_TEST(open->payload.starts_with(R"(0{"sid":")"), open->payload);
 
         // A long poll: it waits in the server, behind the proxy, until Odoo's SQL sends.
         auto poll = lp::test::start_poll(port, lp::test::poll_body(R"(["proxied"])", 0));

@@ -1,0 +1,72 @@
+// The seed's PostgreSQL adapters: the server LISTENs on socketio_listen_channel; each
+// notification (payload {"channel": "<adapter channel>", "values": {...}}) is filed under its
+// adapter channel until a listener's acknowledged emit consumes it (at-least-once: what no
+// client acknowledged stays for the next listen).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace lp::socketio {
+
+/// An adapter (the seed's AbstractAdapter subclass). Messages are {"id": n, "values": {...}}.
+struct adapter {
+    std::string_view channel;
+    /// The messages this listener takes (returned unchanged), given the listen's arguments.
+    boost::json::array (*get)(boost::json::array const& messages, boost::json::array const& args);
+    /// What is emitted for the taken messages.
+    boost::json::value (*format)(boost::json::array const& messages);
+};
+
+/// Notifications waiting for listeners, per database and adapter channel.
+class message_board {
+public:
+    /// `listen_channel`: the PostgreSQL channel notifications come on (socketio_listen_channel).
+    message_board(boost::asio::any_io_executor executor, std::string listen_channel)
+        : executor_(std::move(executor)), listen_channel_(std::move(listen_channel))
+    {
+    }
+    std::string const& listen_channel() const { return listen_channel_; }
+
+    /// A notification's payload on database `db`; a malformed one is logged and dropped.
+    void notified(std::string const& db, std::string_view payload);
+    /// Waits until the adapter's get takes something among the messages not consumed yet,
+    /// or until `deadline` (then an empty array).
+    boost::asio::awaitable<boost::json::array> wait(std::string const& db, adapter const& a, boost::json::array const& args,
+                                                    std::chrono::steady_clock::time_point deadline);
+    /// The taken messages were acknowledged: they are gone for every later listener.
+    void consume(std::string const& db, std::string_view channel, boost::json::array const& taken);
+
+    /// Messages kept per channel at most: the oldest unconsumed ones go first beyond it.
+    static constexpr std::size_t max_kept = 10000;
+
+private:
+    struct stored {
+        std::int64_t id;
+        boost::json::value values;
+    };
+    struct channel {
+        std::vector<stored> messages;
+        std::list<std::shared_ptr<boost::asio::steady_timer>> waiting;
+    };
+    channel& find(std::string const& db, std::string_view name);
+
+    boost::asio::any_io_executor executor_;
+    std::string listen_channel_;
+    std::unordered_map<std::string, channel> channels_; ///< by "<db>\n<channel>"
+    std::int64_t next_id_ = 1;
+};
+
+} // namespace lp::socketio
