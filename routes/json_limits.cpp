@@ -1,5 +1,6 @@
 #include "routes/json_limits.hpp"
 
+#include "orm_bridge/limits_hit.hpp"
 #include "routes/errors.hpp"
 
 #include <boost/json/memory_resource.hpp>
@@ -19,9 +20,11 @@ public:
 private:
     void* do_allocate(std::size_t bytes, std::size_t alignment) override
     {
-        if (bytes > limit_ - used_)
+        if (bytes > limit_ - used_) {
+            count_limit_hit(limit::json_memory);
             throw payload_too_large("the request's JSON takes more memory than its size allows once parsed (over "
                                     + std::to_string(limit_) + " bytes)");
+        }
         void* p = over_aligned(alignment) ? ::operator new(bytes, std::align_val_t(alignment)) : ::operator new(bytes);
         used_ += bytes;
         return p;
@@ -56,6 +59,8 @@ boost::json::value parse_request_json(std::string_view text)
     parser.reset(storage);
     boost::system::error_code ec;
     parser.write(text.data(), text.size(), ec);
+    if (ec == boost::json::error::too_deep)
+        count_limit_hit(limit::json_max_depth);
     if (ec)
         throw bad_request("the body is not valid JSON: " + ec.message());
     return parser.release();

@@ -49,4 +49,12 @@ std::vector<std::string> websocket_table::rules() const
     return rules;
 }
 
+std::vector<std::pair<std::string_view, websocket_definition const*>> websocket_table::endpoints() const
+{
+    std::vector<std::pair<std::string_view, websocket_definition const*>> all;
+    for (auto const& [path, definition] : endpoints_)
+        all.emplace_back(path, &definition);
+    return all;
+}
+
 } // namespace lp

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace lp {
@@ -106,6 +107,8 @@ public:
     websocket_definition const* match(std::string_view path) const;
     /// "NAME:/full/path" of each endpoint, for the start-up log.
     std::vector<std::string> rules() const;
+    /// Every endpoint with the full path it is served at.
+    std::vector<std::pair<std::string_view, websocket_definition const*>> endpoints() const;
 
 private:
     std::unordered_map<std::string, websocket_definition> endpoints_;

@@ -2,13 +2,16 @@
 
 #include "server/departure_watch.hpp"
 
+#include "orm_bridge/limits_hit.hpp"
 #include "orm_bridge/log.hpp"
+#include "server/lingering_close.hpp"
 #include "server/websocket_server.hpp"
 #include "server/server_metrics.hpp"
 #include "server/request_framing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -79,14 +82,7 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
         return nullptr; // a plain request for the HTTP side of the path
     auto upgrade = std::make_unique<websocket_upgrade>();
     upgrade->endpoint = endpoint;
-    auto& handshake = upgrade->handshake;
-    handshake.method = std::string(message.method_string());
-    handshake.http_version = message.version();
-    handshake.host = header(http::field::host);
-    handshake.upgrade = header(http::field::upgrade);
-    handshake.connection = header(http::field::connection);
-    handshake.key = header(http::field::sec_websocket_key);
-    handshake.version = header(http::field::sec_websocket_version);
+    upgrade->handshake = ws::handshake_request_of(message);
     auto& request = upgrade->request;
     request.path = std::string(target.substr(0, query_at));
     request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));
@@ -165,6 +161,8 @@ void http_server::stop(std::function<void()> on_closed)
     // (marked Connection: close) and end by themselves.
     for (auto* c : idle_)
         c->stream->cancel();
+    for (auto* refusal : refusals_)
+        refusal->cancel();
     if (websockets_) {
         websockets_closed_ = false;
         websockets_->stop([this] {
@@ -185,6 +183,8 @@ asio::awaitable<void> http_server::accept_loop()
         if (ec) {
             // Out of descriptors (EMFILE/ENFILE) or a transient error: pause instead of spinning.
             log::warning("http", "accept failed: ", ec.message());
+            if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
+                count_limit_hit(limit::descriptors);
             asio::steady_timer pause(executor, std::chrono::milliseconds(100));
             co_await pause.async_wait(use_tuple);
             continue;
@@ -192,11 +192,8 @@ asio::awaitable<void> http_server::accept_loop()
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (limits_.max_connections != 0 && connections_.size() >= limits_.max_connections && !make_room()) {
-            // Every connection is busy (parked polls): no room, and no descriptor to spare
-            // for a conversation. A best-effort answer, then close.
-            static constexpr std::string_view full = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
-                                                     "Content-Length: 0\r\nConnection: close\r\n\r\n";
-            ::send(socket.native_handle(), full.data(), full.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            count_limit_hit(limit::max_connections);
+            asio::co_spawn(executor, refuse_at_cap(std::move(socket)), asio::detached);
             continue;
         }
         connection_ptr c(new connection(std::move(socket)), connection_deleter{this});
@@ -207,6 +204,24 @@ asio::awaitable<void> http_server::accept_loop()
             c->refusal = 429;
         spawn(std::move(c), {}, false);
     }
+}
+
+asio::awaitable<void> http_server::refuse_at_cap(tcp::socket socket)
+{
+    // Every connection is busy (parked polls): no room, and no descriptor to spare for a
+    // conversation. A best-effort answer without reading the request; a few linger (from
+    // descriptor_reserve), the rest close at once.
+    static constexpr std::string_view full = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                             "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    constexpr std::size_t most_lingering = 8; // within descriptor_reserve (at least 16)
+    count_response(503);
+    ::send(socket.native_handle(), full.data(), full.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (refusals_.size() >= most_lingering || stopping_)
+        co_return;
+    beast::tcp_stream stream(std::move(socket));
+    auto const registration = refusals_.insert(refusals_.end(), &stream); // for stop() to cancel
+    co_await lingering_close(stream, std::chrono::seconds(1));
+    refusals_.erase(registration);
 }
 
 void http_server::set_idle(connection& c, bool idle)
@@ -229,6 +244,15 @@ bool http_server::make_room()
     oldest->stream->cancel();
     log::debug("http", "at max_connections (", limits_.max_connections, "): closed the oldest idle connection");
     return true;
+}
+
+asio::awaitable<void> http_server::linger(connection& c, beast::tcp_stream& stream)
+{
+    if (stopping_)
+        co_return; // shutting down: the reply is out, closing fast matters more
+    set_idle(c, true);
+    co_await lingering_close(stream, lingering_time);
+    set_idle(c, false);
 }
 
 bool http_server::count_address(connection& c, std::string const& address)
@@ -424,6 +448,13 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     }
     if (ec) {
         auto const status = refusal ? refusal->status : status_for_read_error(ec);
+        // A header timeout with nothing received is an idle keep-alive connection ending.
+        if (ec == beast::error::timeout && (!header_ec || c.buffer.size() > 0))
+            count_limit_hit(header_ec ? limit::http_header_timeout : limit::http_body_timeout);
+        if (status == 431)
+            count_limit_hit(limit::http_header_limit);
+        if (status == 413)
+            count_limit_hit(limit::http_body_limit);
         if (status == 0 || stopping_)
             co_return false;
         count_response(status);
@@ -434,7 +465,9 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
         answer.keep_alive(false);
         answer.prepare_payload();
         stream.expires_after(limits_.body_timeout);
-        co_await http::async_write(stream, answer, use_tuple);
+        auto [write_ec, written] = co_await http::async_write(stream, answer, use_tuple);
+        if (!write_ec)
+            co_await linger(c, stream);
         co_return false;
     }
     auto message = parser.release();
@@ -479,8 +512,12 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             stream.expires_after(limits_.body_timeout);
             auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(pending), use_tuple);
             pending.clear();
-            if (write_ec || close_after)
+            if (write_ec)
                 break;
+            if (close_after) {
+                co_await linger(*c, stream);
+                break;
+            }
         }
         if (stopping_)
             break;
@@ -490,6 +527,7 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         if (!co_await read_request(*c, stream, in, upgrade))
             break;
         if (c->refusal) {
+            count_limit_hit(limit::max_connections_per_ip);
             outgoing_response refused;
             refused.status = c->refusal;
             refused.content_type = "text/plain; charset=utf-8";

@@ -68,6 +68,8 @@ private:
     using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 
     boost::asio::awaitable<void> accept_loop();
+    /// At max_connections with nothing to shed: 503 with Retry-After, then a lingering close.
+    boost::asio::awaitable<void> refuse_at_cap(boost::asio::ip::tcp::socket socket);
     /// Serves a connection: first writes `pending` (bytes of a reply not yet sent), closing
     /// after it when `close_after`, then reads and answers requests until the connection
     /// closes or a reply is deferred.
@@ -75,7 +77,7 @@ private:
     void spawn(connection_ptr c, std::string pending, bool close_after);
     /// Reads the next request of `c` into `in` (and into `upgrade` when it is for a WebSocket
     /// endpoint). False when the connection is to end: the peer went away or timed out, or
-    /// the request was refused (431, 413, 400: written here).
+    /// the request was refused (431, 413, 400: written here, then a lingering close).
     boost::asio::awaitable<bool> read_request(connection& c, boost::beast::tcp_stream& stream, incoming_request& in,
                                               std::unique_ptr<websocket_upgrade>& upgrade);
     /// Hands `stream`'s socket to the WebSocket transport (true), or writes its refusal into
@@ -94,6 +96,9 @@ private:
     void set_idle(connection& c, bool idle);
     /// At max_connections: closes the oldest idle connection. False when none is idle.
     bool make_room();
+    /// Closes `c` after a reply that ends it, without losing the reply (lingering_close.hpp).
+    /// Meanwhile it counts as idle: shed first at the cap, cancelled at shutdown.
+    boost::asio::awaitable<void> linger(connection& c, boost::beast::tcp_stream& stream);
     /// Counts `c` under `address` (max_connections_per_ip); false when that address is full.
     bool count_address(connection& c, std::string const& address);
 
@@ -130,6 +135,7 @@ private:
     websocket_server* websockets_ = nullptr;
     bool websockets_closed_ = true;
     std::list<connection*> idle_;      ///< waiting for a request, oldest first: shed first at the cap
+    std::list<boost::beast::tcp_stream*> refusals_; ///< 503s at the cap still lingering (above max_connections)
     address_counts per_address_;
     std::function<void()> on_closed_;
 };

@@ -187,7 +187,8 @@ int serve(lp::server_config const& config)
     server.serve_websockets(websockets);
     shared.open_connections = [&server, &websockets] { return server.connections() + websockets.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
-    lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);
+    lp::server_metrics figures([&server] { return server.connections(); }, [&websockets] { return websockets.connections(); },
+                               shared.running_handlers, databases, shared.bus);
     lp::memory_return memory(io, shared.open_connections);
     memory.start();
     server.start();

@@ -1,6 +1,7 @@
 #include "server/server_metrics.hpp"
 
 #include "orm_bridge/database.hpp"
+#include "orm_bridge/limits_hit.hpp"
 #include "routes/bus/message_bus.hpp"
 
 #include <array>
@@ -21,15 +22,21 @@ void count_response(unsigned status)
     slot->add();
 }
 
-server_metrics::server_metrics(std::function<std::size_t()> connections, std::function<std::size_t()> handlers,
-                               orm::database_set& databases, bus::message_bus* bus)
+server_metrics::server_metrics(std::function<std::size_t()> http_connections,
+                               std::function<std::size_t()> websocket_connections,
+                               std::function<std::size_t()> handlers, orm::database_set& databases,
+                               bus::message_bus* bus)
 {
+    declare_limits_hit();
     using metrics::kind;
     auto add = [this](kind type, char const* name, char const* help, metrics::labels labels, auto read) {
         readings_.push_back(metrics::read_when_scraped(type, name, help, labels,
                                                        [read] { return static_cast<double>(read()); }));
     };
-    add(kind::gauge, "lp_connections", "Open client connections, by transport", {{"transport", "http"}}, connections);
+    add(kind::gauge, "lp_connections", "Open client connections, by transport", {{"transport", "http"}},
+        http_connections);
+    add(kind::gauge, "lp_connections", "Open client connections, by transport", {{"transport", "websocket"}},
+        websocket_connections);
     add(kind::gauge, "lp_handlers_running", "Route handlers running now (parked polls hold none)", {}, handlers);
     for (auto const& [name, db_ptr] : databases.all()) {
         auto* db = db_ptr.get();

@@ -19,12 +19,13 @@ class message_bus;
 /// Counts one HTTP response with this status (lp_http_responses_total{code}).
 void count_response(unsigned status);
 
-/// Registers, for as long as it lives, readings of the open connections, running handlers,
-/// and per database the bus's parked polls and fetches and the cursor pool's state.
+/// Registers, for as long as it lives, readings of the open connections (HTTP and WebSocket),
+/// running handlers, and per database the bus's parked polls and fetches and the cursor
+/// pool's state; and declares the limits-hit family.
 class server_metrics {
 public:
-    server_metrics(std::function<std::size_t()> connections, std::function<std::size_t()> handlers,
-                   orm::database_set& databases, bus::message_bus* bus);
+    server_metrics(std::function<std::size_t()> http_connections, std::function<std::size_t()> websocket_connections,
+                   std::function<std::size_t()> handlers, orm::database_set& databases, bus::message_bus* bus);
 
 private:
     std::vector<metrics::reading> readings_;

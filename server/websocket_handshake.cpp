@@ -46,6 +46,26 @@ bool is_valid_key(std::string_view key)
 }
 } // namespace
 
+handshake_request handshake_request_of(boost::beast::http::request_header<> const& header)
+{
+    namespace http = boost::beast::http;
+    auto value = [&](http::field name) -> std::optional<std::string> {
+        auto const found = header.find(name);
+        if (found == header.end())
+            return std::nullopt;
+        return std::string(found->value());
+    };
+    handshake_request request;
+    request.method = std::string(header.method_string());
+    request.http_version = header.version();
+    request.host = value(http::field::host);
+    request.upgrade = value(http::field::upgrade);
+    request.connection = value(http::field::connection);
+    request.key = value(http::field::sec_websocket_key);
+    request.version = value(http::field::sec_websocket_version);
+    return request;
+}
+
 handshake_verdict check_handshake(handshake_request const& request)
 {
     handshake_verdict verdict;

@@ -2,6 +2,8 @@
 // be upgraded, and the bytes of the answer.
 #pragma once
 
+#include <boost/beast/http/message.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +30,9 @@ struct handshake_verdict {
     std::string reason; ///< why it was refused
     std::string accept; ///< Sec-WebSocket-Accept when 101
 };
+
+/// The handshake's parts of a request header, as read by Beast.
+handshake_request handshake_request_of(boost::beast::http::request_header<> const& header);
 
 handshake_verdict check_handshake(handshake_request const& request);
 

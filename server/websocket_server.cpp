@@ -1,5 +1,6 @@
 #include "server/websocket_server.hpp"
 
+#include "orm_bridge/limits_hit.hpp"
 #include "orm_bridge/log.hpp"
 #include "routes/error_reply.hpp"
 #include "server/websocket_frame.hpp"
@@ -92,6 +93,7 @@ struct websocket_server::connection final : websocket_session {
     clock::time_point close_deadline;
     clock::time_point timer_expiry;
     std::list<connection*>::iterator registration;
+    std::size_t* sessions = nullptr; ///< its endpoint's count of open sessions, while registered
 };
 
 websocket_server::websocket_server(asio::io_context& io, websocket_table const& endpoints, websocket_limits limits,
@@ -99,6 +101,13 @@ websocket_server::websocket_server(asio::io_context& io, websocket_table const& 
     : io_(io), endpoints_(endpoints), limits_(limits), shared_(shared), read_buffer_(read_buffer_size),
       random_(std::random_device{}())
 {
+    for (auto const& [path, endpoint] : endpoints_.endpoints()) {
+        auto const* count = &sessions_[endpoint];
+        sessions_gauges_.push_back(metrics::read_when_scraped(
+            metrics::kind::gauge, "lp_websocket_sessions", "Open WebSocket sessions, by endpoint",
+            {{"endpoint", std::string(endpoint->name)}, {"path", std::string(path)}},
+            [count] { return static_cast<double>(*count); }));
+    }
 }
 
 websocket_server::~websocket_server()
@@ -168,6 +177,8 @@ std::optional<outgoing_response> websocket_server::open(tcp::socket& socket, web
         c->state = connection::phase::open;
     connections_.push_front(c.get());
     c->registration = connections_.begin();
+    c->sessions = &sessions_[upgrade.endpoint];
+    ++*c->sessions;
     auto& opened = *c.release();
 
     auto const now = clock::now();
@@ -178,8 +189,10 @@ std::optional<outgoing_response> websocket_server::open(tcp::socket& socket, web
     // Completions of its own hold the connection from here; this one covers the calls below.
     ++opened.pending;
     flush(opened);
-    if (opened.state != connection::phase::ended && opened.queued > limits_.max_queued)
+    if (opened.state != connection::phase::ended && opened.queued > limits_.max_queued) {
+        count_limit_hit(limit::websocket_max_queued);
         start_close(opened, close_code::policy_violation, "the client does not read what it is sent");
+    }
     schedule(opened);
     if (!early_bytes.empty() && opened.state != connection::phase::ended) {
         std::string copy(early_bytes);
@@ -300,6 +313,8 @@ void websocket_server::receive(connection& c, std::span<char> bytes)
         case ws::frame_event::kind::close: close_received(c, event.code); return;
         case ws::frame_event::kind::error:
             log::debug("websocket", "closing with ", event.code, ": ", event.description);
+            if (event.code == close_code::message_too_big)
+                count_limit_hit(limit::websocket_max_message);
             start_close(c, event.code, event.description);
             return; // the rest is not read: the decoder has failed
         }
@@ -341,6 +356,7 @@ void websocket_server::send_frame(connection& c, opcode op, std::string_view pay
         auto const keep = c.first_sent > 0 ? 1 : 0;
         c.outgoing.erase(c.outgoing.begin() + keep, c.outgoing.end());
         c.queued = keep ? c.outgoing.front().size() - c.first_sent : 0;
+        count_limit_hit(limit::websocket_max_queued);
         start_close(c, close_code::policy_violation, "the client does not read what it is sent");
     }
 }
@@ -460,6 +476,7 @@ void websocket_server::end(connection& c, std::uint16_t code)
     c.timer.cancel();
     std::vector<std::string>().swap(c.outgoing);
     connections_.erase(c.registration);
+    --*c.sessions;
     log::debug("websocket", "connection ended with ", code);
     // The handler goes now; the object once the completions cancelled above have run.
     if (auto handler = std::move(c.handler))

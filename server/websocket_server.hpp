@@ -4,6 +4,7 @@
 // what it reads lands in one buffer shared by every connection (see docs/websocket.md).
 #pragma once
 
+#include "orm_bridge/metrics.hpp"
 #include "routes/outgoing_response.hpp"
 #include "routes/websocket.hpp"
 #include "server/websocket_frame.hpp"
@@ -19,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <unordered_map>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -105,6 +107,9 @@ private:
     std::vector<char> read_buffer_; ///< every connection reads here (one thread)
     std::minstd_rand random_;
     std::list<connection*> connections_;
+    /// Open sessions per endpoint (lp_websocket_sessions), its nodes stable for the gauges.
+    std::unordered_map<websocket_definition const*, std::size_t> sessions_;
+    std::vector<metrics::reading> sessions_gauges_;
     bool stopping_ = false;
     std::function<void()> on_closed_;
 };

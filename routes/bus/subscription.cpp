@@ -1,5 +1,7 @@
 #include "routes/bus/subscription.hpp"
 
+#include "orm_bridge/limits_hit.hpp"
+
 #include "routes/bus/channel_hooks.hpp"
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/publisher.hpp"
@@ -14,16 +16,20 @@ std::vector<std::string> client_channels(json::value const& value, lp::services 
     if (!value.is_array())
         throw lp::bad_request("bus.Bus: 'channels' must be a list of strings");
     // Each channel costs an index entry while the client waits: bounded per client.
-    if (value.get_array().size() > limits.bus_max_channels)
+    if (value.get_array().size() > limits.bus_max_channels) {
+        lp::count_limit_hit(lp::limit::bus_max_channels);
         throw lp::bad_request("bus.Bus: more than " + std::to_string(limits.bus_max_channels)
                               + " channels in one poll (bus_max_channels)");
+    }
     std::vector<std::string> out;
     for (auto const& channel : value.get_array()) {
         if (!channel.is_string())
             throw lp::bad_request("bus.Bus only string channels are allowed.");
-        if (channel.get_string().size() > limits.bus_max_channel_bytes)
+        if (channel.get_string().size() > limits.bus_max_channel_bytes) {
+            lp::count_limit_hit(lp::limit::bus_max_channel_bytes);
             throw lp::bad_request("bus.Bus: a channel name is longer than " + std::to_string(limits.bus_max_channel_bytes)
                                   + " bytes (bus_max_channel_bytes)");
+        }
         out.emplace_back(channel.get_string());
     }
     return out;

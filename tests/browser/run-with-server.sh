@@ -39,6 +39,9 @@ session_id=$("$LP_SOURCE_DIR/scripts/make-odoo-session" --data-dir "$data_dir" -
 
 failures=0
 for version in 15 14; do
+  # Emptied here, not by the server's redirection: that happens in the child, which may run
+  # after the loop below has read the previous server's port from the old log.
+  : >"$log"
   "$server_bin" -i 127.0.0.1 -p 0 -d "$db" "${pg_flags[@]}" --odoo-version "$version" --bus-allow-send True --examples True --data-dir "$data_dir" \
     >"$log" 2>&1 &
   server_pid=$!

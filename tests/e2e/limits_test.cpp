@@ -7,7 +7,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
 #include <fstream>
+#include <thread>
 
 using lp::test::http_connection;
 using lp::test::http_request;
@@ -181,6 +183,52 @@ BOOST_AUTO_TEST_CASE(at_the_cap_the_oldest_idle_connection_makes_room)
     auto const full = raw_exchange(server.port(), "GET /longpolling/health HTTP/1.1\r\nHost: x\r\n\r\n");
     BOOST_TEST(full.status() == 503u, full.received);
     BOOST_TEST(full.closed);
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_that_ends_the_connection_is_not_lost_to_a_reset)
+{
+    // A client that pipelines requests and reads slowly (a small receive buffer): the server's
+    // last replies are still in its send queue when it refuses a request and closes. Closing
+    // with the client's extra bytes unread would send a reset, which drops that queue; a
+    // lingering close half-closes, discards what the client still sends, and the client reads
+    // every reply, then a clean end.
+    server_process server;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int const small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(server.port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    constexpr int pipelined = 200;
+    std::string bytes;
+    for (int i = 0; i < pipelined; ++i)
+        bytes += "GET /longpolling/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    bytes += "POST /longpolling/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + std::string(5000, 'z');
+    std::thread sender([&] {
+        for (std::size_t sent = 0; sent < bytes.size();) {
+            auto const n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            sent += static_cast<std::size_t>(n);
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500)); // the server is done before we read
+    std::string received;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
+        received.append(buffer, static_cast<std::size_t>(n));
+    int const error = n < 0 ? errno : 0;
+    sender.join();
+    ::close(fd);
+    lp::test::raw_result const result{received, true};
+    BOOST_TEST(result.responses() == pipelined + 1u);
+    BOOST_TEST(received.find("HTTP/1.1 400 ") != std::string::npos);
+    BOOST_TEST(n == 0, "the connection ended with " << std::strerror(error) << ", not a clean end");
 }
 
 BOOST_AUTO_TEST_CASE(no_request_costs_much_more_memory_than_its_size)

@@ -1,14 +1,17 @@
 // GET /metrics on a real database: off by default, a scrape after a long-poll round trip
-// counts what happened and passes `promtool check metrics`, and the metrics_port serves it alone.
+// counts what happened and passes `promtool check metrics`, limits hit and open WebSockets
+// are counted, and the metrics_port serves it alone.
 #include "tests/support/bus_client.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/odoo_server.hpp"
+#include "tests/support/websocket_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 using lp::test::http_request;
 
@@ -80,6 +83,82 @@ BOOST_AUTO_TEST_CASE(a_scrape_after_a_long_poll_counts_it_and_passes_promtool)
     lp::test::temp_directory dir;
     auto const file = (dir.path() / "scrape.txt").string();
     std::ofstream(file) << scrape.body;
+    BOOST_CHECK_NO_THROW(lp::test::command_output("promtool check metrics < " + file + " 2>&1"));
+}
+
+BOOST_AUTO_TEST_CASE(limits_hit_and_websocket_sessions)
+{
+    auto server = start({"--metrics", "True", "--examples", "True", "--body-limit", "4096", "--bus-max-channels", "2",
+                         "--max-connections-per-ip", "3", "--websocket-max-message", "200"});
+    auto const port = server.port();
+    auto scrape = [&] {
+        auto const answer = http_request(port, "GET", "/metrics");
+        BOOST_TEST(answer.status == 200u);
+        return answer.body;
+    };
+    auto const hit = [](std::string const& limit) { return "lp_limits_hit_total{limit=\"" + limit + "\"}"; };
+    auto const echo = R"(lp_websocket_sessions{endpoint="echo",path="/openerplongpolling/ws/echo"})";
+
+    // Before any hit every series is there, at 0, and no WebSocket is open.
+    auto before = samples_of(scrape());
+    for (auto const* limit : {"max_connections", "descriptors", "max_connections_per_ip", "http_header_limit", "http_body_limit",
+                              "http_header_timeout", "http_body_timeout", "json_max_depth", "json_memory",
+                              "bus_max_channels", "bus_max_channel_bytes", "write_rate_per_ip", "write_rate_per_pos",
+                              "presence_rate", "websocket_max_message", "websocket_max_queued"})
+        BOOST_TEST(before.at(hit(limit)) == 0, limit);
+    BOOST_TEST(before.at(echo) == 0);
+    BOOST_TEST(before.at(R"(lp_connections{transport="websocket"})") == 0);
+
+    auto json = "Content-Type: application/json\r\n";
+    BOOST_TEST(http_request(port, "POST", "/longpolling/poll", lp::test::poll_body(R"(["a","b","c"])", 0), json).status
+               >= 200u);
+    BOOST_TEST(http_request(port, "POST", "/longpolling/poll", std::string(5000, ' '), json).status == 413u);
+    BOOST_TEST(http_request(port, "GET", "/longpolling/health", "", "X-Padding: " + std::string(9000, 'y') + "\r\n").status
+               == 431u);
+    auto const deep = R"({"jsonrpc":"2.0","params":)" + std::string(40, '[') + std::string(40, ']') + "}";
+    BOOST_TEST(http_request(port, "POST", "/longpolling/poll", deep, json).status >= 200u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the connections above are gone
+    {
+        std::vector<lp::test::http_connection> three;
+        for (int i = 0; i < 3; ++i) {
+            three.emplace_back(port);
+            BOOST_TEST(three.back().request("GET", "/longpolling/health").status == 200u);
+        }
+        BOOST_TEST(http_request(port, "GET", "/longpolling/health").status == 429u);
+    }
+    {
+        lp::test::websocket_client too_big(port);
+        too_big.send_text(std::string(300, 'x'));
+        auto const closing = too_big.read_frame();
+        BOOST_REQUIRE(closing.has_value());
+        BOOST_TEST(closing->close_code() == lp::ws::close_code::message_too_big);
+    } // gone: its session ends when the server sees the socket close
+    lp::test::websocket_client open(port);
+    open.send_text("still here");
+    BOOST_TEST(open.read_frame().has_value()); // the echo: the session is open
+
+    // The connections above end as the server sees them close: a scrape may come too early.
+    std::map<std::string, double> after;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto const answer = http_request(port, "GET", "/metrics");
+        if (answer.status == 200u && (after = samples_of(answer.body)).at(echo) == 1)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_REQUIRE(!after.empty());
+    BOOST_TEST(after.at(hit("bus_max_channels")) == 1);
+    BOOST_TEST(after.at(hit("http_body_limit")) == 1);
+    BOOST_TEST(after.at(hit("http_header_limit")) == 1);
+    BOOST_TEST(after.at(hit("json_max_depth")) == 1);
+    BOOST_TEST(after.at(hit("max_connections_per_ip")) == 1);
+    BOOST_TEST(after.at(hit("websocket_max_message")) == 1);
+    BOOST_TEST(after.at(hit("write_rate_per_ip")) == 0);
+    BOOST_TEST(after.at(echo) == 1);
+    BOOST_TEST(after.at(R"(lp_connections{transport="websocket"})") == 1);
+
+    lp::test::temp_directory dir;
+    auto const file = (dir.path() / "scrape.txt").string();
+    std::ofstream(file) << scrape();
     BOOST_CHECK_NO_THROW(lp::test::command_output("promtool check metrics < " + file + " 2>&1"));
 }
 
