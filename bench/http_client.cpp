@@ -38,8 +38,13 @@ fleet::fleet(asio::io_context& io, target& t, options const& o, on_answer_fn on_
         clients_.emplace_back(io.get_executor(), i);
 }
 
-asio::awaitable<void> fleet::open_all()
+asio::awaitable<void> fleet::open_all(cursor from)
 {
+    ++running_;
+    struct ended {
+        std::size_t& running;
+        ~ended() { --running; }
+    } const guard{running_};
     auto const start = std::chrono::steady_clock::now();
     asio::steady_timer tick(io_);
     while (started_ < clients_.size() && !stopping_) {
@@ -49,7 +54,7 @@ asio::awaitable<void> fleet::open_all()
             due = std::min(clients_.size(), static_cast<std::size_t>(elapsed.count() * options_.ramp) + 1);
         }
         for (; started_ < due; ++started_)
-            asio::co_spawn(io_, run(clients_[started_]), asio::detached);
+            asio::co_spawn(io_, run(clients_[started_], from), asio::detached);
         if (started_ < clients_.size()) {
             tick.expires_after(std::chrono::milliseconds(2));
             co_await tick.async_wait(use_tuple);
@@ -88,9 +93,14 @@ asio::awaitable<bool> fleet::connect(client& c)
     co_return true;
 }
 
-asio::awaitable<void> fleet::run(client& c)
+asio::awaitable<void> fleet::run(client& c, cursor from)
 {
-    target_.start(c);
+    ++running_;
+    struct ended {
+        std::size_t& running;
+        ~ended() { --running; }
+    } const guard{running_};
+    target_.start(c, from);
     if (!co_await connect(c))
         co_return;
     asio::steady_timer pause(io_);
@@ -197,6 +207,23 @@ void fleet::open_gate()
 {
     gate_closed_ = false;
     gate_.cancel();
+}
+
+asio::awaitable<void> fleet::reset()
+{
+    asio::steady_timer tick(io_);
+    while (running_ > 0) {
+        tick.expires_after(std::chrono::milliseconds(2));
+        co_await tick.async_wait(use_tuple);
+    }
+    auto const n = clients_.size();
+    clients_.clear();
+    for (std::size_t i = 0; i < n; ++i)
+        clients_.emplace_back(io_.get_executor(), i);
+    stopping_ = false;
+    started_ = written_ = waiting_ = failed_ = finished_ = answers_ = 0;
+    errors_.clear();
+    next_paced_ns_ = 0;
 }
 
 void fleet::stop()

@@ -57,12 +57,16 @@ public:
 
     fleet(boost::asio::io_context& io, target& t, options const& o, on_answer_fn on_answer);
 
-    /// Opens every client at `ramp` connections per second (0: all at once). Completes when all
-    /// have been started (not necessarily connected).
-    boost::asio::awaitable<void> open_all();
+    /// Opens every client at `ramp` connections per second (0: all at once), each with its
+    /// cursor set `from`. Completes when all have been started (not necessarily connected).
+    boost::asio::awaitable<void> open_all(cursor from = cursor::current);
 
     /// Closes every connection; answers that arrive afterwards are ignored.
     void stop();
+
+    /// After stop(): once every client's coroutine has ended, fresh clients and counters, ready
+    /// for open_all() again (a reconnecting crowd).
+    boost::asio::awaitable<void> reset();
 
     std::vector<client>& clients() { return clients_; }
     std::size_t started() const { return started_; }
@@ -86,7 +90,7 @@ public:
     void note_error(std::string const& what) { ++errors_[what]; }
 
 private:
-    boost::asio::awaitable<void> run(client& c);
+    boost::asio::awaitable<void> run(client& c, cursor from);
     boost::asio::awaitable<bool> connect(client& c);
     void fail(client& c, std::string const& what);
 
@@ -96,6 +100,7 @@ private:
     on_answer_fn on_answer_;
     std::vector<client> clients_;
     bool stopping_ = false;
+    std::size_t running_ = 0; ///< clients' coroutines not yet ended
     std::size_t started_ = 0, written_ = 0, waiting_ = 0, failed_ = 0, finished_ = 0, answers_ = 0;
     std::map<std::string, std::size_t> errors_;
     std::int64_t next_paced_ns_ = 0; ///< the next free slot for a paced request

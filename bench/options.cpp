@@ -15,7 +15,8 @@ namespace {
     if (!why.empty())
         std::fprintf(stderr, "lp-bench: %s\n", why.c_str());
     std::fprintf(stderr,
-                 "usage: lp-bench --target lp|nchan --mode hold|fanout|stream --clients N --url http://HOST:PORT\n"
+                 "usage: lp-bench --target lp|nchan --mode hold|fanout|stream|reconnect|departures --clients N\n"
+                 "                --url http://HOST:PORT\n"
                  "                [--seconds S] [--ramp CONN_PER_S] [--source-addresses K] [--timeout S]\n"
                  "                [--server-pid PID] [--channel NAME] [--label TEXT]\n"
                  "  lp:     --db DB --pg-host DIR [--pg-port 5432] [--pg-user postgres] [--notify-db postgres]\n"
@@ -24,6 +25,9 @@ namespace {
                  "  fanout: [--rounds R] (R publishes, each to all N parked polls)\n"
                  "          [--repoll paced|at-once] (between rounds: at --ramp, or all at once like Odoo)\n"
                  "  stream: [--messages M] [--rate MSG_PER_S (0 = flat out)] [--grace S]\n"
+                 "  reconnect: N clients open their first poll (lp: last = 0) at --ramp, then all go and\n"
+                 "          come back with a stale cursor (lp: last = 1): errors, bus_bus reads, time\n"
+                 "  departures: N parked clients vanish at once: time until the server holds none, RSS\n"
                  "Prints one JSON line of figures, then a human-readable line starting with '#'.\n");
     std::exit(2);
 }
@@ -75,6 +79,8 @@ char const* name_of(scenario s)
     case scenario::hold: return "hold";
     case scenario::fanout: return "fanout";
     case scenario::stream: return "stream";
+    case scenario::reconnect: return "reconnect";
+    case scenario::departures: return "departures";
     }
     return "?";
 }
@@ -98,7 +104,9 @@ options parse_options(int argc, char** argv)
             if (v == "hold") o.mode = scenario::hold;
             else if (v == "fanout") o.mode = scenario::fanout;
             else if (v == "stream") o.mode = scenario::stream;
-            else usage("--mode: hold, fanout or stream");
+            else if (v == "reconnect") o.mode = scenario::reconnect;
+            else if (v == "departures") o.mode = scenario::departures;
+            else usage("--mode: hold, fanout, stream, reconnect or departures");
         }
         else if (flag == "--route") {
             if (v == "poll") o.route = lp_route::poll;

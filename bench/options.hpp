@@ -8,7 +8,7 @@
 namespace bench {
 
 enum class target_kind { lp, nchan };
-enum class scenario { hold, fanout, stream };
+enum class scenario { hold, fanout, stream, reconnect, departures };
 enum class lp_route { poll, get };
 
 struct options {

@@ -62,7 +62,8 @@ def ratio(ours, theirs):
 
 def title(label):
     kind, _, rest = label.partition("-")
-    names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream"}
+    names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream",
+             "reconnect": "reconnect storm", "departures": "departures", "sio": "Socket.IO"}
     return f"{names.get(kind, kind)} {rest}".strip()
 
 
@@ -78,7 +79,7 @@ def floor_ms(all_runs, sends):
 
 def rows_for(label, runs, all_runs):
     lp = runs.get("lp")
-    nc = runs.get("nchan")
+    nc = runs.get("nchan") or runs.get("node")  # Socket.IO: the reference Node server
     kind = label.split("-")[0]
     rows = []
 
@@ -139,6 +140,47 @@ def rows_for(label, runs, all_runs):
             get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
         add("bus_bus reads per wake-up (publish → last answer)", get(lp, "bus_queries_per_wakeup"), None,
             lambda v: fmt(v, digits=2), compare=False)
+    elif kind == "reconnect":
+        def errs(r, phase):
+            if failed(r):
+                return "—"
+            kinds = get(r, phase, "error_kinds") or {}
+            return f"{fmt(get(r, phase, 'errors'))}" + (" (" + ", ".join(f"{k}: {v:,}" for k, v in kinds.items()) + ")"
+                                                      if kinds else "")
+        for phase, name in (("first", "first polls (last = 0)"), ("stale", "stale cursors (last = 1)")):
+            rows.append((title(label), f"{name}: errors", errs(lp, phase), errs(nc, phase), "—"))
+            add(f"{name}: bus_bus reads", get(lp, phase, "bus_queries"), None, compare=False)
+            add(f"{name}: all parked after (s)", get(lp, phase, "seconds_to_all_parked"),
+                get(nc, phase, "seconds_to_all_parked"), lambda v: fmt(v, digits=2))
+            add(f"{name}: server CPU (ms)", get(lp, phase, "server_cpu_ms"), get(nc, phase, "server_cpu_ms"),
+                lambda v: fmt(v, digits=0))
+    elif kind == "departures":
+        route = " (GET countdown route)" if label.endswith("-get") else ""
+        add(f"{fmt(get(lp, 'parked') or get(nc, 'parked'))} parked clients vanish: none held after (s){route}",
+            get(lp, "seconds_to_none_held"), get(nc, "seconds_to_none_held"), lambda v: fmt(v, digits=3))
+        def rss(r):
+            if failed(r) or get(r, "server") is None:
+                return "—"
+            mib = [kib(get(r, "server", k)) for k in ("rss_before_kib", "rss_peak_kib", "rss_when_none_held_kib",
+                                                       "rss_end_kib")]
+            return " / ".join(fmt(v, digits=1) for v in mib)
+        rows.append((title(label), "server RSS idle / parked / none held / 2.5 s later (MiB)", rss(lp), rss(nc), "—"))
+        add("server RSS per parked client (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
+            kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
+    elif kind == "sio":
+        rows.append((title(label), "connected / errors (reference: socket.io 4.8 on Node)",
+                     "—" if failed(lp) else f"{fmt(get(lp, 'connected'))} / {fmt(get(lp, 'errors'))}",
+                     "—" if failed(nc) else f"{fmt(get(nc, 'connected'))} / {fmt(get(nc, 'errors'))}", "—"))
+        add("server RSS per connected client (KiB)", kib(get(lp, "rss_per_client_bytes")),
+            kib(get(nc, "rss_per_client_bytes")), lambda v: fmt(v, digits=2))
+        rows.append((title(label), f"broadcasts delivered / expected ({fmt(get(lp, 'rounds'))} rounds)",
+                     "—" if failed(lp) else f"{fmt(get(lp, 'delivered'))} / {fmt(get(lp, 'expected'))}",
+                     "—" if failed(nc) else f"{fmt(get(nc, 'delivered'))} / {fmt(get(nc, 'expected'))}", "—"))
+        for p in ("p50", "p99", "max"):
+            add(f"broadcast latency {p}, emit written → event read (ms)", get(lp, "latency_ms", p),
+                get(nc, "latency_ms", p), lambda v: fmt(v, digits=1))
+        add("server CPU per broadcast (ms)", get(lp, "server_cpu_ms_per_broadcast"),
+            get(nc, "server_cpu_ms_per_broadcast"), lambda v: fmt(v, digits=1))
     elif kind == "stream":
         m = get(lp, "messages") or get(nc, "messages")
         rate = get(lp, "rate_asked") or get(nc, "rate_asked")
@@ -190,10 +232,52 @@ def targets(all_runs, quick):
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
         floor = floor_ms(all_runs, 10000)
+        if floor is not None and p99 is not None:
+            out.append(f"- fanout 10,000: p99 ≤ 1.25× the kernel floor (issue 11): {verdict(p99 <= 1.25 * floor)} "
+                       f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
+                       f"nchan {ratio(np99, floor)}×)")
+        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
+        if cpu is not None and ncpu:
+            out.append(f"- fanout 10,000: server CPU per fan-out ≤ ½ nchan's (issue 11): {verdict(cpu <= ncpu / 2)} "
+                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
         if floor is not None:
             out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
                        f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
                        f"on this machine, before doing any work of its own")
+    rc_label = next((label for label in all_runs if label.startswith("reconnect-")), None)
+    rc = get(all_runs, rc_label, "lp") if rc_label else None
+    if failed(rc):
+        out.append("- reconnect storm: 20,000 clients within 2 s, last = 0 then stale, zero errors, ≤ ~10 bus_bus reads: "
+                   "**not measured**")
+    else:
+        errors = (get(rc, "first", "errors") or 0) + (get(rc, "stale", "errors") or 0)
+        reads = [get(rc, p, "bus_queries") for p in ("first", "stale")]
+        ok = errors == 0 and all(r is not None and r <= 10 for r in reads)
+        out.append(f"- reconnect storm: 20,000 clients within 2 s, last = 0 then stale, zero errors, ≤ ~10 bus_bus "
+                   f"reads each: {verdict(ok)} ({fmt(get(rc, 'clients'))} clients here; {fmt(errors)} errors; bus_bus "
+                   f"reads {fmt(reads[0])} and {fmt(reads[1])}; all parked after "
+                   f"{fmt(get(rc, 'first', 'seconds_to_all_parked'), digits=2)} and "
+                   f"{fmt(get(rc, 'stale', 'seconds_to_all_parked'), digits=2)} s)")
+    for label in ("departures-10k", "departures-10k-get"):
+        dp = get(all_runs, label, "lp")
+        if failed(dp):
+            continue
+        gone = get(dp, "seconds_to_none_held")
+        ok = gone is not None and gone <= 1.0
+        out.append(f"- {label}: parked clients that vanish are freed within a second: {verdict(ok)} "
+                   f"(none held after {fmt(gone, digits=3)} s)")
+    sio, ref = get(all_runs, "sio-10k", "lp"), get(all_runs, "sio-10k", "node")
+    if failed(sio) or failed(ref):
+        out.append("- Socket.IO 10,000 WebSocket clients: ≤ 4 KiB server RSS per client, broadcast p99 ≤ ½ the "
+                   "reference's: **not measured**")
+    else:
+        per, p99, rp99 = get(sio, "rss_per_client_bytes"), get(sio, "latency_ms", "p99"), get(ref, "latency_ms", "p99")
+        ok = (sio.get("connected") == 10000 and sio.get("delivered") == sio.get("expected") and per is not None
+              and per <= 4096 and p99 is not None and rp99 and p99 <= rp99 / 2)
+        out.append(f"- Socket.IO 10,000 WebSocket clients: ≤ 4 KiB server RSS per client, broadcast p99 ≤ ½ the "
+                   f"reference's: {verdict(ok)} ({fmt(kib(per), digits=2)} KiB per client vs "
+                   f"{fmt(kib(get(ref, 'rss_per_client_bytes')), digits=2)} KiB; p99 {fmt(p99, digits=1)} ms vs "
+                   f"{fmt(rp99, digits=1)} ms: ratio {ratio(p99, rp99)}, needed ≤ 0.50)")
     st = get(all_runs, "stream-1k", "lp")
     if failed(st):
         out.append("- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: **not measured**")
@@ -239,7 +323,11 @@ def main():
           + "Fanout rows pool several rounds (clients re-poll at the opening rate between rounds); the re-poll storm "
           "makes every client re-poll at once after the first publish, as Odoo's clients do. The kernel floor is "
           "`lp-send-floor`: one thread on CPU 0 writing a reply-sized message (256 bytes) to each of 9,000 loopback "
-          "connections read by a thread on CPU 1, median of 5 rounds, scaled to the fan-out's size.")
+          "connections read by a thread on CPU 1, median of 5 rounds, scaled to the fan-out's size. "
+          "Socket.IO rows compare ours with the reference Node server (`bench/socketio_reference.mjs`, socket.io 4.8 "
+          "from npm) in the nchan column: `lp-sio-bench` connects raw WebSocket clients (Engine.IO v4, namespace "
+          "`/examples`), samples the server's RSS, then a controller emits `broadcast`, re-emitted by the server to "
+          "every other client; latency runs from just before that write to each client's read.")
     print()
     print("| scenario | figure | ours | nchan | ours/nchan |")
     print("|---|---|---:|---:|---:|")
@@ -258,9 +346,8 @@ def main():
     print()
     print("```json")
     for label in order:
-        for target in ("lp", "nchan"):
-            if target in runs[label]:
-                print(json.dumps(runs[label][target], separators=(",", ":")))
+        for target in runs[label]:  # lp, nchan, node, and the kernel floor
+            print(json.dumps(runs[label][target], separators=(",", ":")))
     print("```")
     print()
     print("</details>")

@@ -204,6 +204,107 @@ asio::awaitable<void> hold(run& r)
                                 + std::to_string(errors) + " errors" + server_text(r.figures));
 }
 
+// --- reconnect: a crowd opening its polls at once (a restart, a deploy), twice ---
+
+/// Waits until the server holds no subscriber any more (after the clients went), polling its
+/// count; the seconds it took, or nothing at the timeout or when the server cannot tell.
+asio::awaitable<std::optional<double>> wait_none_held(run& r)
+{
+    auto const start = now_ns();
+    auto const deadline = start + static_cast<std::int64_t>(r.o.timeout * 1e9);
+    while (now_ns() < deadline) {
+        auto const held = co_await off_thread([&] { return r.t.parked(0); });
+        if (!held)
+            co_return std::nullopt;
+        if (*held == 0)
+            co_return seconds_since(start);
+        co_await pause_for(10ms);
+    }
+    co_return std::nullopt;
+}
+
+/// Opens every client with its cursor `from` and waits until all are parked: the errors
+/// they got, the server's work (bus_bus reads, CPU) and the time it took.
+asio::awaitable<json::object> open_crowd(run& r, cursor from)
+{
+    auto const counters_before = co_await off_thread([&] { return r.t.counters(); });
+    auto const cpu_before = cpu_ns(r.o.server_pid);
+    auto const start = now_ns();
+    asio::co_spawn(co_await asio::this_coro::executor, r.clients.open_all(from), asio::detached);
+    bool const all_parked = co_await wait_parked(r);
+    json::object phase{{"all_parked", all_parked}, {"seconds_to_all_parked", number(seconds_since(start), 2)}};
+    auto const counters_after = co_await off_thread([&] { return r.t.counters(); });
+    auto growth = counter_growth(counters_before, counters_after);
+    if (auto const* f = growth.if_contains("bus_selects"))
+        phase["bus_queries"] = *f;
+    if (auto const cpu_after = cpu_ns(r.o.server_pid); cpu_before && cpu_after)
+        phase["server_cpu_ms"] = number(static_cast<double>(*cpu_after - *cpu_before) / 1e6, 1);
+    phase["parked"] = r.clients.waiting();
+    // Nothing is published: any answer (a 503, a timeout) is an error.
+    phase["errors"] = r.clients.failed() + r.clients.finished();
+    phase["error_kinds"] = error_object(r.clients.errors());
+    co_return phase;
+}
+
+asio::awaitable<void> reconnect(run& r)
+{
+    co_await off_thread([&] { r.t.prepare(); });
+    auto first = co_await open_crowd(r, cursor::first);
+    r.clients.stop();
+    co_await r.clients.reset();
+    if (auto gone = co_await wait_none_held(r))
+        r.figures["seconds_to_none_held_between"] = number(*gone, 3);
+    auto stale = co_await open_crowd(r, cursor::stale);
+    auto const end = sample_process(r.o.server_pid);
+    r.clients.stop();
+    auto const text = [](json::object const& p) {
+        return std::to_string(p.at("errors").as_uint64()) + " errors, "
+               + (p.contains("bus_queries") ? fixed(p.at("bus_queries").to_number<double>(), 0) + " bus_bus reads, "
+                                            : std::string())
+               + "all parked in " + fixed(p.at("seconds_to_all_parked").to_number<double>(), 2) + " s";
+    };
+    auto const human = std::string(name_of(r.o.target)) + " reconnect: " + std::to_string(r.o.clients)
+                       + " clients; first polls: " + text(first) + "; stale cursors: " + text(stale);
+    r.figures["errors"] = first.at("errors").as_uint64() + stale.at("errors").as_uint64();
+    r.figures["first"] = std::move(first);
+    r.figures["stale"] = std::move(stale);
+    add_server_figures(r, end, end, 0);
+    print_report(r.figures, human + server_text(r.figures));
+}
+
+// --- departures: parked clients that vanish at once ---
+
+asio::awaitable<void> departures(run& r)
+{
+    co_await off_thread([&] { r.t.prepare(); });
+    asio::co_spawn(co_await asio::this_coro::executor, r.clients.open_all(), asio::detached);
+    bool const all_parked = co_await wait_parked(r);
+    r.figures["all_parked"] = all_parked;
+    auto const parked = r.clients.waiting();
+    r.figures["parked"] = parked;
+    auto const at_parked = sample_process(r.o.server_pid);
+    r.clients.stop(); // every client closes its connection
+    auto const gone = co_await wait_none_held(r);
+    auto const at_none = sample_process(r.o.server_pid);
+    co_await pause_for(2500ms);
+    auto const settled = sample_process(r.o.server_pid);
+    r.figures["errors"] = r.clients.failed() + r.clients.finished();
+    r.figures["error_kinds"] = error_object(r.clients.errors());
+    if (gone)
+        r.figures["seconds_to_none_held"] = number(*gone, 3);
+    add_server_figures(r, at_parked, settled, parked);
+    auto const mib = [](std::optional<proc_sample> const& s) {
+        return s ? fixed(static_cast<double>(s->rss_kib) / 1024.0, 1) : std::string("?");
+    };
+    if (auto* s = r.figures.if_contains("server"); s && at_none)
+        s->get_object()["rss_when_none_held_kib"] = at_none->rss_kib;
+    print_report(r.figures, std::string(name_of(r.o.target)) + " departures: " + std::to_string(parked)
+                                + " parked clients vanished; none held after "
+                                + (gone ? fixed(*gone, 3) + " s" : std::string("(not seen)")) + "; RSS idle "
+                                + mib(r.server_before) + " MiB, parked " + mib(at_parked) + " MiB, when none held "
+                                + mib(at_none) + " MiB, 2.5 s later " + mib(settled) + " MiB");
+}
+
 // --- messages numbered 1..M, shared by fanout (one per round) and stream ---
 
 struct message_log {
@@ -260,6 +361,7 @@ asio::awaitable<void> fanout(run& r, message_log& log)
         auto const gone = [&] { return r.clients.failed() + log.dropped; };
         while (log.delivered[round] + gone() < n && now_ns() < deadline)
             co_await pause_for(1ms);
+        auto const done_ns = now_ns();
         if (auto const cpu_at_end = cpu_ns(r.o.server_pid); cpu_at_publish && cpu_at_end)
             fanout_cpu_ns += *cpu_at_end - *cpu_at_publish;
         auto const after = co_await off_thread([&] { return r.t.counters(); });
@@ -267,7 +369,12 @@ asio::awaitable<void> fanout(run& r, message_log& log)
         after_previous = after;
         r.clients.open_gate();
         auto lat = log.latency_by_seq[round];
-        per_round.push_back(latency_summary(lat));
+        auto summary = latency_summary(lat);
+        // CLOCK_MONOTONIC seconds, as `perf record -k CLOCK_MONOTONIC` stamps its samples: a
+        // profile of the fan-outs alone is `perf report --time START,END` (LP_BENCH_PERF=1).
+        summary["published_at_s"] = number(static_cast<double>(log.published_ns[round].load()) / 1e9, 6);
+        summary["done_at_s"] = number(static_cast<double>(done_ns) / 1e9, 6);
+        per_round.push_back(std::move(summary));
         ++rounds_done;
         if (log.delivered[round] + gone() < n || gone() > 0)
             break; // some never came or were refused: later rounds would not be comparable
@@ -475,6 +582,8 @@ int run_scenario(options const& o)
             subscribers->note_error(a.error);
         switch (o.mode) {
         case scenario::hold:
+        case scenario::reconnect:
+        case scenario::departures:
             if (a.ok) // Nothing is published: any answer while holding is a failure of the hold.
                 subscribers->note_error("answered while parked: HTTP " + std::to_string(reply.result_int()));
             return next_step::stop;
@@ -520,6 +629,8 @@ int run_scenario(options const& o)
         case scenario::hold: co_await hold(r); break;
         case scenario::fanout: co_await fanout(r, log); break;
         case scenario::stream: co_await stream(r, log); break;
+        case scenario::reconnect: co_await reconnect(r); break;
+        case scenario::departures: co_await departures(r); break;
         }
     };
     asio::co_spawn(io, supervisor(), [&](std::exception_ptr e) {

@@ -21,6 +21,13 @@ namespace bench {
 struct client;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
 
+/// Where a new client's cursor starts.
+enum class cursor {
+    current, ///< where prepare() found the channel: the poll parks
+    first,   ///< a first poll (lp: last = 0; nchan: no cursor)
+    stale,   ///< far behind, as after a restart (lp: last = 1; nchan: none, see target_nchan.cpp)
+};
+
 /// What one answer carried.
 struct answer {
     bool ok = false;                ///< a well-formed answer (notifications, or none)
@@ -33,8 +40,8 @@ public:
     virtual ~target() = default;
 
     // --- data plane (event loop) ---
-    /// Sets a new client's cursor where prepare() found the channel.
-    virtual void start(client& c) const = 0;
+    /// Sets a new client's cursor.
+    virtual void start(client& c, cursor from) const = 0;
     /// The request the client sends next, from its cursor (last id, or Last-Modified/Etag).
     virtual std::string request(client const& c) const = 0;
     /// Reads an answer and moves the client's cursor past what it delivered.

@@ -33,7 +33,10 @@ public:
         countdown_ = static_cast<long long>(std::ceil(o.seconds + o.timeout + 60));
     }
 
-    void start(client& c) const override { c.last_id = max_id_; }
+    void start(client& c, cursor from) const override
+    {
+        c.last_id = from == cursor::current ? max_id_.load() : from == cursor::first ? 0 : 1;
+    }
 
     std::string request(client const& c) const override
     {

@@ -22,7 +22,13 @@ public:
         host_header_ = "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";
     }
 
-    void start(client&) const override {}
+    void start(client&, cursor) const override
+    {
+        // Without a cursor nchan waits for the next message (nchan_subscriber_first_message
+        // newest). A stale cursor has no equivalent here: an old If-Modified-Since on a channel
+        // without messages aborts nchan 1.3.6's worker (spool.c:479 assertion, seen in the
+        // reconnect scenario), so its "stale" crowd comes back without one.
+    }
 
     std::string request(client const& c) const override
     {

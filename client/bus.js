@@ -219,6 +219,7 @@
         constructor(options) {
             super();
             const o = options || {};
+            this.transport = "longpolling";
             this.url = normalizeBase(o.url);
             this.poll_path = o.poll_path || "/longpolling/poll";
             this.options = Object.assign({}, o.options || {});
@@ -639,4 +640,19 @@
     ns.PosBus = PosBus;
     ns.jsonRpc = jsonRpc;
     ns.bus = ns.bus || new Bus();
+
+    /**
+     * A bus for `options.transport`: "websocket" gives a WebsocketBus (Odoo 16-18's /websocket,
+     * needs websocket.js), anything else a long-polling Bus. Both take the same channel, `last`
+     * and `url` options and have the same add_channel / start_polling / on("notification") API.
+     */
+    ns.create_bus = function (options) {
+        if (options && options.transport === "websocket") {
+            if (!ns.WebsocketBus) {
+                throw new Error('transport "websocket" needs websocket.js (load it after bus.js)');
+            }
+            return new ns.WebsocketBus(options);
+        }
+        return new Bus(options);
+    };
 }(typeof window !== "undefined" ? window : globalThis));

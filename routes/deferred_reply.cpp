@@ -13,8 +13,12 @@ deferred_reply::~deferred_reply()
     log::error("deferred_reply", "a parked reply was dropped unanswered; answering 500");
     try {
         auto ready = std::exchange(ready_, nullptr);
-        ready(error_response(shape_, {500, "werkzeug.exceptions.InternalServerError",
-                                      "the request's reply was dropped before it was written", std::nullopt, true}));
+        auto const error = error_response(shape_, {500, "werkzeug.exceptions.InternalServerError",
+                                                   "the request's reply was dropped before it was written",
+                                                   std::nullopt, true});
+        ready_reply answer;
+        answer.response = &error;
+        ready(answer);
     }
     catch (std::exception const& e) {
         log::error("deferred_reply", "cannot answer a dropped reply: ", e.what());
@@ -63,7 +67,13 @@ void deferred_reply::resolve_serialized(std::string_view result_json) noexcept
         }
 }
 
-void deferred_reply::on_ready(std::function<void(outgoing_response)> ready)
+void deferred_reply::shape(reply_shape s)
+{
+    shape_ = std::move(s);
+    body_open_ = json_body_open(shape_);
+}
+
+void deferred_reply::on_ready(std::function<void(ready_reply const&)> ready)
 {
     ready_ = std::move(ready);
     if (!result_)
@@ -96,7 +106,9 @@ void deferred_reply::hand_over(outgoing_response response) noexcept
 {
     try {
         auto ready = std::exchange(ready_, nullptr);
-        ready(std::move(response));
+        ready_reply whole;
+        whole.response = &response;
+        ready(whole);
     }
     catch (std::exception const& e) {
         log::error("deferred_reply", "cannot deliver a reply: ", e.what());
@@ -106,7 +118,8 @@ void deferred_reply::hand_over(outgoing_response response) noexcept
 void deferred_reply::deliver(std::string_view result_json) noexcept
 {
     try {
-        hand_over(serialized_json_response(shape_, result_json));
+        auto ready = std::exchange(ready_, nullptr);
+        ready(ready_reply{nullptr, shape_.cors, body_open_, result_json, json_body_close(shape_)});
     }
     catch (std::exception const& e) {
         log::error("deferred_reply", "cannot build a reply: ", e.what());

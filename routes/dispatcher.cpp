@@ -211,7 +211,7 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     return call;
 }
 
-asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
+asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in, asio::cancellation_slot client_gone)
 {
     reply_shape shape;
     if (!raw_endpoints_.empty()) {
@@ -237,7 +237,7 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
             throw authentication_error(call.req.session_id() ? "the session has expired or is not logged in"
                                                              : "this route needs a logged-in session: send the "
                                                                "session_id cookie or parameter");
-        co_return co_await run(call);
+        co_return co_await run(call, client_gone);
     }
     catch (...) {
         auto const error = describe_error(std::current_exception());
@@ -247,22 +247,28 @@ asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in)
     }
 }
 
-asio::awaitable<outgoing_response> dispatcher::run(route_call& call)
+asio::awaitable<outgoing_response> dispatcher::run(route_call& call, asio::cancellation_slot client_gone)
 {
     auto const& route = *call.route;
     auto executor = co_await asio::this_coro::executor;
     auto d = std::make_shared<deadline>(executor);
     running_.push_front(d);
+    // A client that leaves ends its handler as the deadline would (the transport drops the answer).
+    if (client_gone.is_connected())
+        client_gone.assign([d](asio::cancellation_type) { d->expire(); });
     struct unlink {
         std::list<std::shared_ptr<deadline>>& list;
         std::list<std::shared_ptr<deadline>>::iterator at;
+        asio::cancellation_slot client_gone;
         ~unlink()
         {
             (*at)->finished = true;
             (*at)->timer.cancel();
+            if (client_gone.is_connected())
+                client_gone.clear();
             list.erase(at);
         }
-    } const guard{running_, running_.begin()};
+    } const guard{running_, running_.begin(), client_gone};
 
     error_reply error;
     try {

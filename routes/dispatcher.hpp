@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 
 #include <chrono>
 #include <functional>
@@ -43,7 +44,10 @@ public:
 
     /// The response to `in`. Never throws: errors become 4xx/5xx responses.
     /// Cancellation: stop() makes every pending dispatch answer at once, as at its deadline.
-    boost::asio::awaitable<outgoing_response> dispatch(incoming_request in);
+    /// `client_gone` (from the transport, when the client has left) cancels a running handler
+    /// the same way; the answer is then for nobody.
+    boost::asio::awaitable<outgoing_response> dispatch(incoming_request in,
+                                                       boost::asio::cancellation_slot client_gone = {});
 
     /// A transport of its own served at exact `path` (outside the routes, whatever the method):
     /// it reads the request as it came and answers it, possibly later through
@@ -65,7 +69,7 @@ private:
     /// shape of the reply. Either a response right away (a preflight, a 405) or a call to make.
     /// Errors: the exceptions of routes/errors.hpp (bad request, not found).
     std::variant<outgoing_response, route_call> prepare(incoming_request in, reply_shape& shape) const;
-    boost::asio::awaitable<outgoing_response> run(route_call& call);
+    boost::asio::awaitable<outgoing_response> run(route_call& call, boost::asio::cancellation_slot client_gone);
 
     route_table const& routes_;
     std::unordered_map<std::string, raw_endpoint> raw_endpoints_;

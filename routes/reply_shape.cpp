@@ -20,19 +20,24 @@ outgoing_response json_response(reply_shape const& shape, json::value const& res
     return serialized_json_response(shape, json::serialize(result));
 }
 
+std::string json_body_open(reply_shape const& shape)
+{
+    // {"jsonrpc":"2.0","id":ID,"result":RESULT}, put together without re-parsing RESULT.
+    if (shape.form != reply_form::json_rpc)
+        return {};
+    return R"({"jsonrpc":"2.0","id":)" + json::serialize(shape.rpc_id) + R"(,"result":)";
+}
+
+std::string_view json_body_close(reply_shape const& shape) { return shape.form == reply_form::json_rpc ? "}" : ""; }
+
 outgoing_response serialized_json_response(reply_shape const& shape, std::string_view result_json)
 {
     outgoing_response out;
     out.content_type = "application/json";
-    if (shape.form == reply_form::json_rpc) {
-        // {"jsonrpc":"2.0","id":ID,"result":RESULT}, put together without re-parsing RESULT.
-        auto const id = json::serialize(shape.rpc_id);
-        out.body.reserve(result_json.size() + id.size() + 32);
-        out.body.append(R"({"jsonrpc":"2.0","id":)").append(id).append(R"(,"result":)").append(result_json).append("}");
-    }
-    else {
-        out.body = result_json;
-    }
+    out.body = json_body_open(shape);
+    auto const close = json_body_close(shape);
+    out.body.reserve(out.body.size() + result_json.size() + close.size());
+    out.body.append(result_json).append(close);
     add_cors(shape, out);
     return out;
 }

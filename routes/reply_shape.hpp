@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace lp {
@@ -27,6 +28,12 @@ struct reply_shape {
     bool rpc_call_read = false; ///< the JSON-RPC envelope parsed: its errors travel in the body
     bool cors = false;
 };
+
+/// A JSON result's body in the request's form is json_body_open + result + json_body_close:
+/// the JSON-RPC envelope around it, or nothing. In pieces, so that a parked reply keeps the
+/// opening from the time it parks and the transport writes the body without building it.
+std::string json_body_open(reply_shape const& shape);
+std::string_view json_body_close(reply_shape const& shape);
 
 outgoing_response json_response(reply_shape const& shape, boost::json::value const& result);
 /// The same for a result already serialized to JSON text.

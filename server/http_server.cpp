@@ -257,27 +257,50 @@ void http_server::spawn(connection_ptr c, std::string pending, bool close_after)
 }
 
 namespace {
-/// Appends the bytes of a response to `to`: written by hand, since each answer is a status
-/// line, a few headers and a body, and the answers of a fan-out are put one after another in
-/// one buffer.
-void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Appends a response's status line and headers to `to`: written by hand, since each answer is
+/// a status line, a few headers and a body, and the answers of a fan-out are put one after
+/// another in one buffer.
+void append_head(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
+                 std::size_t content_length, unsigned version, bool keep_alive)
 {
-    count_response(out.status);
-    auto const reason = http::obsolete_reason(static_cast<http::status>(out.status));
+    count_response(status);
+    auto const reason = http::obsolete_reason(static_cast<http::status>(status));
     char digits[24];
     to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, out.status).ptr - digits));
+    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, status).ptr - digits));
     to.append(" ").append(reason.data(), reason.size()).append("\r\nServer: ").append(server_name);
-    to.append("\r\nContent-Type: ").append(out.content_type).append("\r\nCache-Control: no-store");
-    for (auto const& [name, value] : out.headers)
+    to.append("\r\nContent-Type: ").append(content_type).append("\r\nCache-Control: no-store");
+    for (auto const& [name, value] : headers)
         to.append("\r\n").append(name).append(": ").append(value);
     to.append("\r\nContent-Length: ");
-    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, out.body.size()).ptr - digits));
+    to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, content_length).ptr - digits));
     if (!keep_alive && version != 10)
         to.append("\r\nConnection: close");
     else if (keep_alive && version == 10)
         to.append("\r\nConnection: keep-alive");
-    to.append("\r\n\r\n").append(out.body);
+    to.append("\r\n\r\n");
+}
+
+void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
+{
+    append_head(to, out.status, out.content_type, out.headers, out.body.size(), version, keep_alive);
+    to.append(out.body);
+}
+
+/// The same for a deferred reply: a JSON result's body is written from its pieces, with no
+/// response object in between.
+void append_ready(std::string& to, ready_reply const& ready, unsigned version, bool keep_alive)
+{
+    if (ready.response) {
+        append_response(to, *ready.response, version, keep_alive);
+        return;
+    }
+    static header_list const none, cors{{"Access-Control-Allow-Origin", "*"}};
+    append_head(to, 200, "application/json", ready.cors ? cors : none,
+                ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
+    to.append(ready.open).append(ready.result_json).append(ready.close);
 }
 
 /// Replies sent per burst. A fan-out answers thousands of polls in one go; their bytes are
@@ -287,11 +310,11 @@ void append_response(std::string& to, outgoing_response const& out, unsigned ver
 constexpr std::size_t burst_size = 256;
 } // namespace
 
-void http_server::answer_parked(connection_ptr c, outgoing_response const& response)
+void http_server::answer_parked(connection_ptr c, ready_reply const& ready)
 {
     bool const keep_alive = c->keep_alive && !stopping_;
     auto const begin = outbox_bytes_.size();
-    append_response(outbox_bytes_, response, c->version, keep_alive);
+    append_ready(outbox_bytes_, ready, c->version, keep_alive);
     outbox_.push_back({std::move(c), begin, outbox_bytes_.size() - begin, keep_alive});
     if (outbox_.size() >= burst_size)
         flush_outbox();
@@ -490,7 +513,19 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         if (c->buffer.size() == 0)
             c->buffer.shrink_to_fit();
 
-        auto out = co_await dispatcher_.dispatch(std::move(in));
+        // A client that leaves while its handler waits (a framework route's wait) ends it.
+        auto handler = std::make_shared<running_handler>();
+        watch_departure(stream.socket(), std::weak_ptr(handler), [](running_handler& h) {
+            h.client_gone = true;
+            h.signal.emit(asio::cancellation_type::terminal);
+        });
+        auto out = co_await dispatcher_.dispatch(std::move(in), handler->signal.slot());
+        stream.socket().cancel(); // ends the watch
+        if (std::exchange(handler, nullptr)->client_gone) {
+            if (out.deferred)
+                out.deferred->abandon(); // parked meanwhile (a bus poll): its holder forgets it
+            break;                       // nobody to answer: close
+        }
         if (out.deferred) {
             // Park: the socket goes back into the connection, this coroutine ends, and the
             // reply's arrival starts a new one that writes it and carries on.
@@ -501,12 +536,12 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             // The next coroutine of this connection is spawned from a posted handler (the
             // outbox's resumption), so this one is gone before it runs, even when the reply is
             // already there.
-            reply->on_ready([this, parked](outgoing_response ready) {
+            reply->on_ready([this, parked](ready_reply const& ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });
             // A client that leaves (a reload, an aborted poll) frees its slot at once.
             if (!reply->resolved())
-                watch_departure(parked->socket, reply, [this, parked](deferred_reply& left) {
+                watch_departure(parked->socket, std::weak_ptr(reply), [this, parked](deferred_reply& left) {
                     left.abandon();
                     connection_ptr(parked, connection_deleter{this}); // closes it
                 });

@@ -86,7 +86,7 @@ private:
     void check_closed();
     /// A deferred reply has come for a parked connection: its bytes join the outbox, sent with
     /// the next burst.
-    void answer_parked(connection_ptr c, outgoing_response const& response);
+    void answer_parked(connection_ptr c, ready_reply const& ready);
     /// Sends the outbox's replies back to back, then has a coroutine per connection write
     /// what a full socket did not take and serve the next request.
     void flush_outbox();

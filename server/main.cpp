@@ -12,6 +12,7 @@
 #include "server/config.hpp"
 #include "server/bus_listeners.hpp"
 #include "server/http_server.hpp"
+#include "server/memory_return.hpp"
 #include "server/metrics_endpoint.hpp"
 #include "server/server_metrics.hpp"
 #include "server/websocket_server.hpp"
@@ -187,6 +188,8 @@ int serve(lp::server_config const& config)
     shared.open_connections = [&server, &websockets] { return server.connections() + websockets.connections(); };
     shared.running_handlers = [&requests] { return requests.running(); };
     lp::server_metrics figures(shared.open_connections, shared.running_handlers, databases, shared.bus);
+    lp::memory_return memory(io, shared.open_connections);
+    memory.start();
     server.start();
     auto const bound = server.local_endpoint();
     lp::log::info("server", "Start long polling server '", bound.address().to_string(), "':", bound.port());
@@ -233,6 +236,7 @@ int serve(lp::server_config const& config)
             socketio->stop();
         bus.stop();
         listeners.stop();
+        memory.stop();
         if (metrics_port)
             metrics_port->stop();
     });

@@ -42,10 +42,15 @@ bus_waiter* bus_core::arrive(std::vector<std::string> keys, std::int64_t last, b
     park(w);
     w.unchecked = true;
     unchecked_.insert(&w);
+    ++repolls_;
+    // The fetch is always a tick away, never right after the read out now (which may have
+    // started before that row): a reconnecting crowd of re-polls would otherwise keep one
+    // read after another going. Never re-arm: re-polls would push the tick (and a retry's
+    // back-off) away forever.
     if (read_out_)
-        refresh_ = true; // the read out now may have started before that row
-    else if (!tick_armed_)
-        arm(gather); // never re-arm: re-polls would push the tick (and a retry's back-off) away forever
+        recheck_ = true;
+    if (!tick_armed_)
+        arm(last_batch_ >= storm_batch ? storm_gather : gather);
     return &w;
 }
 
@@ -76,7 +81,7 @@ void bus_core::tick_elapsed()
 {
     tick_armed_ = false;
     backing_off_ = false;
-    if (!unchecked_.empty())
+    if (!unchecked_.empty() || std::exchange(recheck_, false))
         refresh_ = true;
     maybe_read(true);
 }
@@ -120,8 +125,8 @@ void bus_core::begin_read()
     }
     reading_ = std::move(queued_);
     queued_.clear();
-    if (!reading_.empty())
-        last_batch_ = reading_.size();
+    if (!reading_.empty() || repolls_ > 0)
+        last_batch_ = reading_.size() + std::exchange(repolls_, 0);
     plan.arrival_keys.assign(keys.begin(), keys.end());
     std::sort(plan.arrival_keys.begin(), plan.arrival_keys.end());
     if (!reading_.empty())

@@ -42,6 +42,7 @@ struct bus_waiter {
     bool unchecked = false;          ///< parked with nothing in the window: checked after the next fetch
     std::uint64_t considered_in = 0; ///< the last round that looked at it
     std::multimap<bus_clock::time_point, std::unique_ptr<bus_waiter>>::iterator expiry;
+    std::vector<waiter_index::link> links; ///< its places in the waiter index, while parked
 };
 
 /// What one read of bus_bus is to bring; the fetch driver turns it into SQL.
@@ -99,8 +100,8 @@ class bus_core {
 public:
     /// How long arriving polls (and re-polls to check) are gathered before one read.
     static constexpr std::chrono::milliseconds gather{50};
-    /// ...and during a storm (the previous read carried at least storm_batch arrivals: a
-    /// restart, every tab reconnecting): fewer, larger reads, a little later each.
+    /// ...and during a storm (the previous read carried at least storm_batch arrivals or
+    /// re-polls: a restart, every tab reconnecting): fewer, larger reads, a little later each.
     static constexpr std::chrono::milliseconds storm_gather{250};
     static constexpr std::size_t storm_batch = 100;
     /// The pause after a failed read before the next attempt.
@@ -165,6 +166,7 @@ private:
     std::vector<bus_waiter*> candidates_;
 
     bool refresh_ = false;        ///< new rows may exist: fetch them
+    bool recheck_ = false;        ///< re-polls came during a read: fetch at the next tick
     bool wake_all_ = false;       ///< the next round considers every parked poll
     bool round_everyone_ = false; ///< the round out now does
     bool read_out_ = false;
@@ -173,7 +175,8 @@ private:
     bool stopping_ = false;
     bool external_ = false;
 
-    std::size_t last_batch_ = 0; ///< arrivals in the latest read
+    std::size_t last_batch_ = 0; ///< arrivals and re-polls to check in the latest read
+    std::size_t repolls_ = 0;    ///< re-polls parked to check since the latest read began
     std::uint64_t rounds_ = 0;
     std::uint64_t arrival_reads_ = 0;
     std::uint64_t answered_ = 0;

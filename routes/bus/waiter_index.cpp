@@ -6,20 +6,35 @@ namespace lp::bus {
 
 void waiter_index::add(bus_waiter& w)
 {
-    for (auto const& key : w.keys)
-        by_channel_[key].insert(&w);
+    w.links.assign(w.keys.size(), link{});
+    for (std::size_t i = 0; i < w.keys.size(); ++i) {
+        auto [at, added] = by_channel_.try_emplace(w.keys[i]);
+        auto& ch = at->second;
+        if (added)
+            ch.key = &at->first;
+        auto& l = w.links[i];
+        l.waiter = &w;
+        l.on = &ch;
+        l.next = ch.first;
+        if (ch.first)
+            ch.first->prev = &l;
+        ch.first = &l;
+    }
 }
 
 void waiter_index::remove(bus_waiter& w)
 {
-    for (auto const& key : w.keys) {
-        auto it = by_channel_.find(key);
-        if (it == by_channel_.end())
-            continue;
-        it->second.erase(&w);
-        if (it->second.empty())
-            by_channel_.erase(it);
+    for (auto& l : w.links) {
+        if (l.prev)
+            l.prev->next = l.next;
+        else
+            l.on->first = l.next;
+        if (l.next)
+            l.next->prev = l.prev;
+        if (!l.on->first)
+            by_channel_.erase(by_channel_.find(*l.on->key));
     }
+    w.links.clear();
 }
 
 } // namespace lp::bus

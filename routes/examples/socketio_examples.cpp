@@ -5,6 +5,8 @@
 //   wait_news listens to the "examples_news" adapter, emits "news" with the messages through
 //             secure_emit, and acks whether the client acknowledged them (then consumed)
 //   publish_news [values] notifies the adapter's channel (a logged-in user only)
+//   broadcast    re-emits "broadcast" with its arguments to every other socket of /examples
+//                (what lp-sio-bench times against the reference Node server)
 // and, on web_longpolling's /namespace (LONGPOLLING_ON, the seed's `on(event, adapter, eventtype)`):
 //   welcome     (connect)    emits "welcome" with the session's uid, or false, as a socket joins
 //   my_messages (on)         the seed's my_function: listens to "examples_user_news" for the
@@ -58,6 +60,10 @@ LONGPOLLING_NAMESPACE(examples_namespace, "/examples")
         auto values = e.args().empty() ? json::value(nullptr) : e.args().front();
         co_await e.notify(news.channel, std::move(values));
         co_return json::array{true};
+    });
+    ns.on("broadcast", [](event& e) -> boost::asio::awaitable<json::array> {
+        e.socket().broadcast("broadcast", {e.args(), e.attachments()});
+        co_return json::array{};
     });
 }
 

@@ -29,13 +29,10 @@
 //
 // Prints PASS/FAIL per case and, last, "N passed, M failed"; exits 1 if any case failed,
 // 2 on a usage error.
-import {chromium} from "playwright-core";
 import {exec} from "node:child_process";
 import {randomBytes} from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {isDeepStrictEqual} from "node:util";
+import {assert, requireChromium, runCases, sleep, waitUntil} from "./chromium_cases.mjs";
 import {socketioCases} from "./socketio_cases.mjs";
 
 const BASE = (process.env.LP_BROWSER_BASE_URL || "").replace(/\/+$/, "");
@@ -43,9 +40,6 @@ const PUBLISH = process.env.LP_BROWSER_PUBLISH || "";
 const ODOO_VERSION = Number(process.env.LP_BROWSER_ODOO_VERSION || 15);
 const DB = process.env.LP_BROWSER_DB || "demo";
 const STATIC_PATH = (process.env.LP_BROWSER_STATIC_PATH || "/openerplongpolling/static").replace(/\/+$/, "");
-const CHROMIUM = process.env.LP_BROWSER_CHROMIUM || "/usr/bin/chromium";
-const CASE_TIMEOUT_MS = Number(process.env.LP_BROWSER_CASE_TIMEOUT_MS || 30000);
-const ONLY = (process.env.LP_BROWSER_ONLY || "").split(",").map((s) => s.trim()).filter(Boolean);
 const DEMO_URL = BASE + STATIC_PATH + "/demo.html";
 const RUN_ID = randomBytes(4).toString("hex");
 const POS_ID = Number(process.env.LP_BROWSER_POS_ID || 100000 + (randomBytes(3).readUIntBE(0, 3) % 900000));
@@ -54,14 +48,10 @@ if (!/^https?:\/\//.test(BASE)) {
     console.error("run.mjs: set LP_BROWSER_BASE_URL to the server, e.g. http://127.0.0.1:8068");
     process.exit(2);
 }
-if (!fs.existsSync(CHROMIUM)) {
-    console.error(`run.mjs: no browser at ${CHROMIUM} (apt-get install chromium, or set LP_BROWSER_CHROMIUM)`);
-    process.exit(2);
-}
+requireChromium("run.mjs");
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let nonceCounter = 0;
 const nonce = () => `${RUN_ID}-${++nonceCounter}`;
 
@@ -97,12 +87,6 @@ async function publish(channel, message) {
     const body = await response.text();
     if (!response.ok || JSON.parse(body).result !== true) {
         throw new Error(`POST /longpolling/send answered ${response.status}: ${body.slice(0, 300)}`);
-    }
-}
-
-function assert(condition, message) {
-    if (!condition) {
-        throw new Error(message);
     }
 }
 
@@ -153,20 +137,6 @@ function recordPolls(page) {
         }
     });
     return polls;
-}
-
-async function waitUntil(what, predicate, timeoutMs, interval = 50) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await predicate();
-        if (value) {
-            return value;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await sleep(interval);
-    }
 }
 
 /** Waits until the page has a poll in flight that carries `channel`, then lets it reach the server. */
@@ -449,73 +419,5 @@ socketioCases(testCase, {assert, openDemo, sessionId: process.env.LP_BROWSER_SES
 
 // ---------------------------------------------------------------- runner
 
-async function main() {
-    const selected = ONLY.length ? cases.filter((c) => ONLY.includes(c.id)) : cases;
-    if (!selected.length) {
-        console.error(`run.mjs: LP_BROWSER_ONLY=${ONLY.join(",")} selects no case`);
-        process.exit(2);
-    }
-    // Whatever happens, never hang: cases + launch + margin.
-    const guard = setTimeout(() => {
-        console.log(`FAIL run: did not finish in time`);
-        console.log(`0 passed, ${selected.length} failed`);
-        process.exit(1);
-    }, selected.length * (CASE_TIMEOUT_MS + 5000) + 60000);
-    guard.unref();
-
-    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lp-browser-"));
-    let context;
-    let passed = 0;
-    let failed = 0;
-    try {
-        console.log(`browser tests: ${BASE} (odoo_version ${ODOO_VERSION}, publish via ${PUBLISH ? "command" : "/longpolling/send"})`);
-        context = await chromium.launchPersistentContext(userDataDir, {
-            executablePath: CHROMIUM,
-            headless: true,
-            timeout: 30000,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        for (const c of selected) {
-            const page = await context.newPage();
-            const problems = [];
-            const consoleLines = [];
-            page.on("pageerror", (error) => problems.push(error.message));
-            page.on("console", (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-            const started = Date.now();
-            let timer;
-            try {
-                const detail = await Promise.race([
-                    c.fn(page),
-                    new Promise((_, reject) => {
-                        timer = setTimeout(() => reject(new Error(`case timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS);
-                    }),
-                ]);
-                assert(problems.length === 0, `uncaught error in the page: ${problems[0]}`);
-                passed += 1;
-                console.log(`PASS ${c.id}: ${c.title} (${Date.now() - started} ms)${detail ? `: ${detail}` : ""}`);
-            } catch (error) {
-                failed += 1;
-                console.log(`FAIL ${c.id}: ${c.title} (${Date.now() - started} ms): ${error.message}`);
-                for (const line of consoleLines.slice(-15)) {
-                    console.log(`    page console ${line}`);
-                }
-            } finally {
-                clearTimeout(timer);
-                await page.close().catch(() => {});
-            }
-        }
-    } catch (error) {
-        console.log(`FAIL run: ${error.message}`);
-        failed += selected.length - passed - failed || 1;
-    } finally {
-        if (context) {
-            await context.close().catch(() => {});
-        }
-        fs.rmSync(userDataDir, {recursive: true, force: true});
-    }
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
-}
-
-main();
+runCases(cases, `browser tests: ${BASE} (odoo_version ${ODOO_VERSION}, publish via ${PUBLISH ? "command" : "/longpolling/send"})`)
+    .then((status) => process.exit(status));

@@ -245,6 +245,17 @@ std::vector<bus_case> const cases{
       expect_read{false, 12, {}, std::nullopt, false}, read_ok{std::nullopt, {{13, "x"}}, {}},
       expect_answer{"current", R"([{"id":13}])"}}},
 
+    {"a crowd of re-polls costs one fetch per tick, not one read after another",
+     {arrive{"a", {"x"}, 0}, expect_tick{gather}, tick{}, expect_read{true, std::nullopt, {"x"}, std::nullopt, true},
+      read_ok{10, {}, {}}, notify{}, expect_read{false, 10, {}, std::nullopt, false},
+      // Re-polls during that read: their fetch waits for the tick, not for the read's end.
+      arrive_many{"r", 150, {"x"}, 10}, expect_tick{gather}, read_ok{std::nullopt, {}, {}}, expect_no_read{},
+      arrive_many{"s", 150, {"x"}, 10}, tick{}, expect_read{false, 10, {}, std::nullopt, false},
+      // 300 re-polls for that fetch: a storm, so the next ones are gathered longer.
+      arrive_many{"t", 10, {"x"}, 10}, expect_tick{storm_gather}, read_ok{std::nullopt, {{11, "x"}}, {}},
+      expect_answered{311}, expect_no_read{}, tick{}, expect_read{false, 11, {}, std::nullopt, false},
+      read_ok{std::nullopt, {}, {}}, expect_answered{311}, expect_waiting{0, 0}}},
+
     {"a wake-up during a fetch is not lost: one more round follows",
      {arrive{"a", {"x"}, 0}, expect_tick{gather}, tick{}, expect_read{true, std::nullopt, {"x"}, std::nullopt, true},
       notify{}, expect_no_read{}, // one read at a time

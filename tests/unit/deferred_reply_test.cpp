@@ -9,9 +9,9 @@
 namespace {
 struct recorder {
     std::vector<lp::outgoing_response> answers;
-    std::function<void(lp::outgoing_response)> callback()
+    std::function<void(lp::ready_reply const&)> callback()
     {
-        return [this](lp::outgoing_response out) { answers.push_back(std::move(out)); };
+        return [this](lp::ready_reply const& out) { answers.push_back(out.to_response()); };
     }
 };
 } // namespace
@@ -37,6 +37,27 @@ BOOST_AUTO_TEST_CASE(a_result_is_delivered_once_before_or_after_the_transport_wa
     BOOST_TEST(early.answers[0].body == "[1]");
     BOOST_REQUIRE_EQUAL(late.answers.size(), 1u);
     BOOST_TEST(late.answers[0].body == "[3]");
+}
+
+BOOST_AUTO_TEST_CASE(a_json_rpc_result_is_wrapped_in_its_envelope_with_cors)
+{
+    // The envelope's opening is made when the request parks; the rows' text is only referred to.
+    recorder parked;
+    auto slot = std::make_shared<lp::deferred_reply>();
+    lp::reply_shape shape;
+    shape.form = lp::reply_form::json_rpc;
+    shape.rpc_id = "call-7";
+    shape.cors = true;
+    slot->shape(shape);
+    slot->on_ready(parked.callback());
+    slot->resolve_serialized(R"([{"id":5}])");
+    BOOST_REQUIRE_EQUAL(parked.answers.size(), 1u);
+    auto const& out = parked.answers[0];
+    BOOST_TEST(out.status == 200u);
+    BOOST_TEST(out.content_type == "application/json");
+    BOOST_TEST(out.body == R"({"jsonrpc":"2.0","id":"call-7","result":[{"id":5}]})");
+    BOOST_REQUIRE_EQUAL(out.headers.size(), 1u);
+    BOOST_TEST(out.headers[0].first == "Access-Control-Allow-Origin");
 }
 
 BOOST_AUTO_TEST_CASE(a_slot_dropped_unanswered_answers_500_instead_of_leaking_its_connection)
