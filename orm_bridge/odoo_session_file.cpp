@@ -150,16 +150,23 @@ odoo_session_data parse_session_file(std::string_view bytes)
     return data;
 }
 
+std::optional<odoo_session_data> read_session_file(std::filesystem::path const& path)
+{
+    auto const bytes = read_session_bytes(path);
+    if (!bytes)
+        return std::nullopt;
+    return parse_session_file(*bytes);
+}
+
 std::optional<odoo_session_data> load_session_file(std::filesystem::path const& sessions_dir,
                                                    std::string_view sid)
 {
     for (auto const& path : session_file_candidates(sessions_dir, sid)) {
-        auto const bytes = read_session_bytes(path);
-        if (!bytes)
+        auto data = read_session_file(path);
+        if (!data)
             continue;
         // The first file found is the session, even when nobody is logged in to it.
-        auto data = parse_session_file(*bytes);
-        if (data.uid <= 0)
+        if (data->uid <= 0)
             return std::nullopt;
         return data;
     }

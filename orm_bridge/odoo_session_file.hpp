@@ -43,6 +43,10 @@ std::vector<std::filesystem::path> session_file_candidates(std::filesystem::path
 /// or one of those keys has a value of the wrong type.
 odoo_session_data parse_session_file(std::string_view bytes);
 
+/// Reads and parses the session file at path, whoever is logged in to it (uid may be 0):
+/// nullopt when there is no such file. Errors: as load_session_file's.
+std::optional<odoo_session_data> read_session_file(std::filesystem::path const& path);
+
 /// Reads the session named sid from sessions_dir (Odoo's <data_dir>/sessions): nullopt when
 /// the id is malformed, no file exists, or the session has no logged-in uid (uid missing,
 /// None, False or 0).

@@ -3,8 +3,8 @@
 
 #include "orm_bridge/database.hpp"
 #include "orm_bridge/session.hpp"
+#include "orm_bridge/session_file_cache.hpp"
 
-#include <chrono>
 #include <filesystem>
 
 namespace lp::orm {
@@ -14,18 +14,24 @@ namespace lp::orm {
 /// serves, and — when it carries a session_token (Odoo 12-18) — its token matches one
 /// Odoo would compute now from the user's row and database.secret. So a logged-out user (file
 /// gone) is refused at once, a changed password, secret or a deactivated user within about a
-/// second (the rows come from the database's user_cache, so a known session costs no query).
+/// second.
+///
+/// Cost of a known session: one stat of its file (session_file_cache keeps it parsed until it
+/// changes), no query (the row comes from the database's user_cache) and no HMAC (the token's
+/// check is remembered until the row changes). A new or changed file is read and parsed, a
+/// changed row costs up to three HMACs.
 ///
 /// Errors: a corrupt session file is logged and treated as no session; a database failure
 /// propagates (503).
 class odoo_session_store final : public session_store {
 public:
-    odoo_session_store(std::filesystem::path sessions_dir, database_set& databases);
+    odoo_session_store(std::filesystem::path sessions_dir, database_set& databases,
+                       session_file_cache_settings cache = {});
 
     boost::asio::awaitable<std::optional<session>> find(std::string session_id) override;
 
 private:
-    std::filesystem::path sessions_dir_;
+    session_file_cache files_;
     database_set& databases_;
 };
 

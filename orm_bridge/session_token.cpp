@@ -86,4 +86,11 @@ bool tokens_equal(std::string_view a, std::string_view b)
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+bool session_token_matches(std::string_view sid, std::string_view token, session_token_fields const& row)
+{
+    return tokens_equal(compute_session_token(sid, row), token)
+           || tokens_equal(compute_session_token_18(sid, row), token)
+           || tokens_equal(compute_legacy_session_token_18(sid, row), token);
+}
+
 } // namespace lp::orm

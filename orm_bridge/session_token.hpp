@@ -16,6 +16,8 @@ struct session_token_fields {
     std::string login;
     std::optional<std::string> password; // NULL when the user has no local password
     std::string database_secret;
+
+    bool operator==(session_token_fields const&) const = default;
 };
 
 /// The token Odoo 12-17 computes for session sid: the lowercase hex HMAC-SHA256 of sid, keyed
@@ -32,6 +34,10 @@ std::string compute_session_token_18(std::string_view sid, session_token_fields 
 /// Odoo 18's legacy token (still accepted by 18): str((database_secret, active, id, login,
 /// password)), the secret first.
 std::string compute_legacy_session_token_18(std::string_view sid, session_token_fields const& row);
+
+/// True when token is one of the forms Odoo 12-18 accepts for sid and row: 12-17's, 18's
+/// new or 18's legacy one (each an HMAC, computed until one matches).
+bool session_token_matches(std::string_view sid, std::string_view token, session_token_fields const& row);
 
 /// Compares two tokens in time that depends only on their lengths, not their content.
 bool tokens_equal(std::string_view a, std::string_view b);
