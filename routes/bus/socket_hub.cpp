@@ -6,8 +6,10 @@ namespace lp::bus {
 
 void socket_hub::subscribe(bus_subscriber& s, std::vector<std::string> keys)
 {
+    // A subscriber that replaces its channels keeps the hub listening and its mark: only the
+    // index entries change (resetting them would lose the rows that commit out of order).
     bool const first = keys_of_.empty();
-    unsubscribe(s);
+    detach(s);
     std::vector<std::string const*> mine;
     mine.reserve(keys.size());
     for (auto& key : keys) {
@@ -22,9 +24,20 @@ void socket_hub::subscribe(bus_subscriber& s, std::vector<std::string> keys)
 
 void socket_hub::unsubscribe(bus_subscriber& s)
 {
+    if (!detach(s) || !keys_of_.empty())
+        return;
+    // Nobody listens: the next subscriber starts from what its own read sees.
+    mark_.reset();
+    read_.clear();
+    if (bus_.listening)
+        bus_.listening(false);
+}
+
+bool socket_hub::detach(bus_subscriber& s)
+{
     auto const found = keys_of_.find(&s);
     if (found == keys_of_.end())
-        return;
+        return false;
     for (auto const* key : found->second)
         if (auto channel = by_channel_.find(*key); channel != by_channel_.end()) {
             channel->second.erase(&s);
@@ -32,13 +45,7 @@ void socket_hub::unsubscribe(bus_subscriber& s)
                 by_channel_.erase(channel); // (*key is gone with it: not read again)
         }
     keys_of_.erase(found);
-    if (keys_of_.empty()) {
-        // Nobody listens: the next subscriber starts from what its own read sees.
-        mark_.reset();
-        read_.clear();
-        if (bus_.listening)
-            bus_.listening(false);
-    }
+    return true;
 }
 
 void socket_hub::seen_up_to(std::int64_t newest)
@@ -64,24 +71,18 @@ void socket_hub::extend(read_plan& plan) const
             plan.skip.push_back(id);
 }
 
-bool socket_hub::seen(std::int64_t id) const
-{
-    auto const at = std::lower_bound(read_.begin(), read_.end(), id,
-                                     [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
-    return at != read_.end() && at->first == id;
-}
-
 void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_clock::time_point now)
 {
     if (keys_of_.empty())
         return;
     touched_.clear();
-    std::unordered_set<bus_subscriber*> offered;
     for (auto const& row : rows) {
-        if ((mark_ && row.id <= *mark_) || seen(row.id))
-            continue; // read before (the window's part of the read may start lower than ours)
+        if (mark_ && row.id <= *mark_)
+            continue; // settled before
         auto const at = std::lower_bound(read_.begin(), read_.end(), row.id,
                                          [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
+        if (at != read_.end() && at->first == row.id)
+            continue; // read before (the window's part of the read may start lower than ours)
         read_.emplace(at, row.id, now);
         auto const channel = by_channel_.find(row.key);
         if (channel == by_channel_.end())
@@ -89,10 +90,11 @@ void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_c
         auto const shared = std::make_shared<bus_row const>(row);
         for (auto* s : channel->second) {
             s->offer(shared);
-            if (offered.insert(s).second)
-                touched_.push_back(s);
+            touched_.push_back(s);
         }
     }
+    std::sort(touched_.begin(), touched_.end());
+    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
     forget_old(now);
     // Flushing sends, and a send may close its connection (which unsubscribes it): each is
     // checked to be still here first.

@@ -55,7 +55,6 @@ public:
     /// Subscribes `s` to the channel keys (bus_bus.channel texts), replacing its previous ones.
     void subscribe(bus_subscriber& s, std::vector<std::string> keys);
     void unsubscribe(bus_subscriber& s);
-    bool subscribed(bus_subscriber const& s) const { return keys_of_.contains(const_cast<bus_subscriber*>(&s)); }
 
     /// A subscriber's own read saw bus_bus up to `newest`: a hub that had no mark starts there
     /// (and reads at once what came after it meanwhile).
@@ -70,7 +69,8 @@ public:
     std::size_t channels() const { return by_channel_.size(); }
 
 private:
-    bool seen(std::int64_t id) const;
+    /// Removes `s` from the index; false when it was not subscribed.
+    bool detach(bus_subscriber& s);
     void forget_old(std::chrono::steady_clock::time_point now);
 
     link bus_;

@@ -104,6 +104,21 @@ BOOST_AUTO_TEST_CASE(an_id_stays_while_a_smaller_one_is_remembered)
     BOOST_TEST(plan.skip == (std::vector<std::int64_t>{3, 5}));
 }
 
+BOOST_AUTO_TEST_CASE(the_only_subscriber_replacing_its_channels_keeps_the_mark_and_listening)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    hub.seen_up_to(10);
+    hub.deliver({row(11, "x"), row(13, "x")}, t0); // 12 is not committed yet
+    hub.subscribe(a, {"x", "y"});                   // Odoo's client re-subscribes on every change
+    BOOST_TEST(listening == std::vector<bool>{true});
+    auto const plan = fetch_after(13);
+    BOOST_TEST(*plan.after == 10); // still from the mark: 12 will be read when it commits
+    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{11, 13}));
+    hub.deliver({row(12, "y")}, t0);
+    BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 13, 12}));
+}
+
 BOOST_AUTO_TEST_CASE(odoo_rate_limit)
 {
     message_rate rate(10, std::chrono::milliseconds(200));
