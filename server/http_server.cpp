@@ -72,13 +72,8 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     auto const* endpoint = websockets.match(target.substr(0, query_at));
     if (!endpoint)
         return nullptr;
-    auto header = [&](http::field name) -> std::optional<std::string> {
-        auto const found = message.find(name);
-        if (found == message.end())
-            return std::nullopt;
-        return std::string(found->value());
-    };
-    if (endpoint->shares_path_with_http && !beast::iequals(header(http::field::upgrade).value_or(""), "websocket"))
+    // (a missing field reads as "")
+    if (endpoint->shares_path_with_http && !beast::iequals(message[http::field::upgrade], "websocket"))
         return nullptr; // a plain request for the HTTP side of the path
     auto upgrade = std::make_unique<websocket_upgrade>();
     upgrade->endpoint = endpoint;
@@ -86,9 +81,9 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     auto& request = upgrade->request;
     request.path = std::string(target.substr(0, query_at));
     request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));
-    request.cookie = header(http::field::cookie).value_or("");
-    request.origin = header(http::field::origin).value_or("");
-    request.user_agent = header(http::field::user_agent).value_or("");
+    request.cookie = std::string(message[http::field::cookie]);
+    request.origin = std::string(message[http::field::origin]);
+    request.user_agent = std::string(message[http::field::user_agent]);
     return upgrade;
 }
 } // namespace

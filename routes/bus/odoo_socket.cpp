@@ -198,7 +198,6 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     // hub offers until the read is back waits for it.
     auto& hub = bus_.sockets(*db_);
     hub.subscribe(*this, subscription.keys);
-    subscribed_ = true;
     replaying_ = true;
     pending_.clear();
     replay_result replay;
@@ -243,7 +242,7 @@ void odoo_socket::update_presence(json::value const* data)
 
 void odoo_socket::offer(shared_row const& row)
 {
-    if (!subscribed_ || (!replaying_ && row->id <= floor_))
+    if (!replaying_ && row->id <= floor_)
         return;
     pending_.push_back(row);
 }

@@ -88,7 +88,6 @@ private:
     bool serving_ = false;
     message_rate rate_;
 
-    bool subscribed_ = false;
     bool replaying_ = false;   ///< a subscribe's read is out: offered rows wait for it
     bool dispatching_ = false; ///< a session check before a dispatch is out
     std::int64_t floor_ = 0;   ///< the subscribe's last id: the client has the rows up to it

@@ -28,7 +28,6 @@ class Connection {
     constructor(socket, request) {
         this.socket = socket;
         this.url = request.url;
-        this.cookie = request.headers.cookie || "";
         this.openedAt = Date.now();
         this.messages = [];       // parsed JSON of every text frame received
         this.closedAt = null;
@@ -143,12 +142,6 @@ export async function startScriptedServer(clientDir) {
         connections,
         attempts,
         state,
-        latest: () => connections[connections.length - 1],
-        closeAll(code, reason) {
-            for (const c of connections) {
-                c.close(code, reason);
-            }
-        },
         stop() {
             for (const c of connections) {
                 c.socket.destroy();

@@ -19,7 +19,6 @@ function fakeWebSocketClass(sockets) {
             this.readyState = 0;
             this.sent = [];
             this.closedWith = null;
-            this.createdAt = Date.now();
             sockets.push(this);
         }
 

@@ -121,7 +121,7 @@ function sessionFile(sid) {
 function recordSockets(page) {
     const sockets = [];
     page.on("websocket", (ws) => {
-        const record = {url: ws.url(), sent: [], received: 0, closedAt: null, openedAt: Date.now()};
+        const record = {url: ws.url(), sent: [], closedAt: null, openedAt: Date.now()};
         sockets.push(record);
         ws.on("framesent", (f) => {
             try {
@@ -130,7 +130,6 @@ function recordSockets(page) {
                 record.sent.push(f.payload);
             }
         });
-        ws.on("framereceived", () => { record.received += 1; });
         ws.on("close", () => { record.closedAt = Date.now(); });
     });
     return sockets;
