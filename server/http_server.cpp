@@ -127,6 +127,8 @@ http_server::http_server(asio::io_context& io, tcp::endpoint endpoint, http_limi
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
+    // Accepted sockets inherit TCP_NODELAY from the listener (Linux): no setsockopt per accept.
+    acceptor_.set_option(tcp::no_delay(true));
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
@@ -171,8 +173,10 @@ void http_server::stop(std::function<void()> on_closed)
 asio::awaitable<void> http_server::accept_loop()
 {
     auto executor = co_await asio::this_coro::executor;
+    tcp::endpoint peer;
     while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+        // The peer's address from accept itself (no getpeername call per connection).
+        auto [ec, socket] = co_await acceptor_.async_accept(peer, use_tuple);
         if (stopping_ || ec == asio::error::operation_aborted)
             break;
         if (ec) {
@@ -184,8 +188,6 @@ asio::awaitable<void> http_server::accept_loop()
             co_await pause.async_wait(use_tuple);
             continue;
         }
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
         if (limits_.max_connections != 0 && connections_.size() >= limits_.max_connections && !make_room()) {
             count_limit_hit(limit::max_connections);
             asio::co_spawn(executor, refuse_at_cap(std::move(socket)), asio::detached);
@@ -194,7 +196,7 @@ asio::awaitable<void> http_server::accept_loop()
         connection_ptr c(new connection(std::move(socket)), connection_deleter{this});
         connections_.push_front(c.get());
         c->registration = connections_.begin();
-        c->peer = c->socket.remote_endpoint(ignored).address().to_string();
+        c->peer = peer.address().to_string();
         if (!limits_.proxy_mode && !count_address(*c, c->peer))
             c->refusal = 429;
         spawn(std::move(c), {}, false);
@@ -546,40 +548,40 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         if (c->buffer.size() == 0)
             c->buffer.shrink_to_fit();
 
-        // A client that leaves while its handler waits (a framework route's wait) ends it.
-        auto handler = std::make_shared<running_handler>();
-        watch_departure(stream.socket(), std::weak_ptr(handler), [](running_handler& h) {
-            h.client_gone = true;
-            h.signal.emit(asio::cancellation_type::terminal);
-        });
-        auto out = co_await dispatcher_.dispatch(std::move(in), handler->signal.slot());
-        stream.socket().cancel(); // ends the watch
-        if (std::exchange(handler, nullptr)->client_gone) {
+        // A client that leaves while its handler waits (a framework route's wait) ends it; one
+        // that leaves while its reply is parked (a reload, an aborted poll) frees its slot.
+        auto watch = std::make_shared<request_watch>();
+        request_watch::start(stream.socket(), watch);
+        auto out = co_await dispatcher_.dispatch(std::move(in), watch->signal.slot());
+        if (watch->client_gone()) {
             if (out.deferred)
                 out.deferred->abandon(); // parked meanwhile (a bus poll): its holder forgets it
             break;                       // nobody to answer: close
         }
         if (out.deferred) {
             // Park: the socket goes back into the connection, this coroutine ends, and the
-            // reply's arrival starts a new one that writes it and carries on.
+            // reply's arrival starts a new one that writes it and carries on. Moved out, not
+            // release_socket(), which would cancel the watch: the same watch goes on.
             auto reply = std::move(out.deferred);
-            c->socket = stream.release_socket();
+            bool const waiting = !reply->resolved();
+            if (!waiting)
+                stream.socket().cancel(); // answered already: ends the watch
+            c->socket = std::move(stream.socket());
             c->stream = nullptr;
             connection* parked = c.release();
+            if (waiting)
+                watch->park(reply, [this, parked] {
+                    connection_ptr(parked, connection_deleter{this}); // closes it
+                });
             // The next coroutine of this connection is spawned from a posted handler (the
             // outbox's resumption), so this one is gone before it runs, even when the reply is
             // already there.
             reply->on_ready([this, parked](ready_reply const& ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });
-            // A client that leaves (a reload, an aborted poll) frees its slot at once.
-            if (!reply->resolved())
-                watch_departure(parked->socket, std::weak_ptr(reply), [this, parked](deferred_reply& left) {
-                    left.abandon();
-                    connection_ptr(parked, connection_deleter{this}); // closes it
-                });
             co_return;
         }
+        stream.socket().cancel(); // ends the watch
         bool const keep_alive = c->keep_alive && !stopping_;
         pending.clear();
         append_response(pending, out, c->version, keep_alive);
