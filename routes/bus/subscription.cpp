@@ -41,7 +41,7 @@ boost::asio::awaitable<subscription> subscribe_to(lp::request& request, std::vec
     auto& db = request.database();
     subscription out;
     for (auto const& name : wanted)
-        out.channels.push_back(client_notification(odoo_version, db.name(), name, nullptr).first);
+        out.channels.push_back(stored_channel(odoo_version, db.name(), name)); // no message built per poll
     if (odoo_version >= 15)
         out.channels.push_back(json::array{json::string(db.name()), "broadcast"});
     for (auto const& hook : channel_hooks())
