@@ -20,11 +20,15 @@ namespace lp {
 /// completes: data, EOF, an error, or cancelled) and by the transport while it serves the request.
 class request_watch {
 public:
-    /// The running handler's cancellation: the transport passes its slot to the dispatcher.
-    boost::asio::cancellation_signal signal;
+    /// `handler` cancels the running handler (its slot goes to the dispatcher): it lives in the
+    /// transport's coroutine, not here, so that a parked poll does not keep it.
+    explicit request_watch(boost::asio::cancellation_signal& handler) : handler_(&handler) {}
 
     /// The client left while the handler ran: nothing is to be written.
     bool client_gone() const { return client_gone_; }
+
+    /// The handler has answered: a departure from now on is the next read's to notice.
+    void answered() { phase_ = phase::answered; }
 
     /// The handler has parked `reply` and returned: from now on a departure abandons it (if
     /// still unresolved) and calls `gone` (which closes the connection).
@@ -54,13 +58,15 @@ public:
     }
 
 private:
-    enum class phase { running, parked };
+    enum class phase { running, answered, parked };
 
     void departed()
     {
+        if (phase_ == phase::answered)
+            return;
         if (phase_ == phase::running) {
             client_gone_ = true;
-            signal.emit(boost::asio::cancellation_type::terminal);
+            handler_->emit(boost::asio::cancellation_type::terminal);
             return;
         }
         auto const reply = reply_.lock();
@@ -70,6 +76,7 @@ private:
         std::exchange(gone_, nullptr)();
     }
 
+    boost::asio::cancellation_signal* handler_;
     phase phase_ = phase::running;
     bool client_gone_ = false;
     std::weak_ptr<deferred_reply> reply_;

@@ -550,9 +550,10 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
 
         // A client that leaves while its handler waits (a framework route's wait) ends it; one
         // that leaves while its reply is parked (a reload, an aborted poll) frees its slot.
-        auto watch = std::make_shared<request_watch>();
+        asio::cancellation_signal cancel_handler;
+        auto watch = std::make_shared<request_watch>(cancel_handler);
         request_watch::start(stream.socket(), watch);
-        auto out = co_await dispatcher_.dispatch(std::move(in), watch->signal.slot());
+        auto out = co_await dispatcher_.dispatch(std::move(in), cancel_handler.slot());
         if (watch->client_gone()) {
             if (out.deferred)
                 out.deferred->abandon(); // parked meanwhile (a bus poll): its holder forgets it
@@ -564,8 +565,10 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             // release_socket(), which would cancel the watch: the same watch goes on.
             auto reply = std::move(out.deferred);
             bool const waiting = !reply->resolved();
-            if (!waiting)
+            if (!waiting) {
+                watch->answered();
                 stream.socket().cancel(); // answered already: ends the watch
+            }
             c->socket = std::move(stream.socket());
             c->stream = nullptr;
             connection* parked = c.release();
@@ -581,6 +584,7 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             });
             co_return;
         }
+        watch->answered();
         stream.socket().cancel(); // ends the watch
         bool const keep_alive = c->keep_alive && !stopping_;
         pending.clear();
