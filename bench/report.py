@@ -262,14 +262,7 @@ def targets(all_runs, quick):
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
         floor = floor_ms(all_runs, 10000)
-        if floor is not None and p99 is not None:
-            out.append(f"- fanout 10,000: p99 ≤ 1.25× the kernel floor (issue 11): {verdict(p99 <= 1.25 * floor)} "
-                       f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
-                       f"nchan {ratio(np99, floor)}×)")
-        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
-        if cpu is not None and ncpu:
-            out.append(f"- fanout 10,000: server CPU per fan-out ≤ ½ nchan's (issue 11): {verdict(cpu <= ncpu / 2)} "
-                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
+        out += floor_and_cpu_targets("fanout 10,000", "(issue 11)", fan, nfan, floor)
         if floor is not None:
             out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
                        f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
@@ -320,6 +313,21 @@ def targets(all_runs, quick):
     return out
 
 
+def floor_and_cpu_targets(what, issue, fan, nfan, floor):
+    """p99 ≤ 1.25× the kernel floor, server CPU per fan-out ≤ ½ nchan's: the lines that can be told."""
+    out = []
+    p99, np99 = get(fan, "latency_ms", "p99"), get(nfan, "latency_ms", "p99")
+    if floor and p99 is not None:
+        out.append(f"- {what}: p99 ≤ 1.25× the kernel floor {issue}: {verdict(p99 <= 1.25 * floor)} "
+                   f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
+                   f"nchan {ratio(np99, floor)}×)")
+    cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
+    if cpu is not None and ncpu:
+        out.append(f"- {what}: server CPU per fan-out ≤ ½ nchan's {issue}: {verdict(cpu <= ncpu / 2)} "
+                   f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
+    return out
+
+
 def websocket_targets(all_runs):
     """Issue 9's WebSocket targets, for the runs that have them."""
     out = []
@@ -335,16 +343,9 @@ def websocket_targets(all_runs):
                    f"{fmt(kib(get(all_runs, hold_label, 'nchan', 'server', 'rss_per_parked_poll_bytes')), digits=2)} KiB)")
     fan, nfan = get(all_runs, "ws-fanout-10k", "lp"), get(all_runs, "ws-fanout-10k", "nchan")
     if not failed(fan):
-        p99, floor = get(fan, "latency_ms", "p99"), floor_ms(all_runs, 10000)
-        if p99 is not None and floor:
-            ok = fan.get("delivered") == fan.get("expected") and p99 <= 1.25 * floor
-            out.append(f"- WebSocket fan-out to 10,000, all delivered, p99 ≤ 1.25× the kernel floor: {verdict(ok)} "
-                       f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))}, p99 {fmt(p99, digits=1)} ms, floor "
-                       f"{fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; nchan {ratio(get(nfan, 'latency_ms', 'p99'), floor)}×)")
-        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
-        if cpu is not None and ncpu:
-            out.append(f"- WebSocket fan-out to 10,000: server CPU per fan-out ≤ ½ nchan's: {verdict(cpu <= ncpu / 2)} "
-                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
+        out.append(f"- WebSocket fan-out to 10,000, all delivered: {verdict(fan.get('delivered') == fan.get('expected'))} "
+                   f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))})")
+        out += floor_and_cpu_targets("WebSocket fan-out to 10,000", "(issue 9)", fan, nfan, floor_ms(all_runs, 10000))
     mixed = get(all_runs, "ws-mixed-10k", "lp")
     if not failed(mixed):
         reads = get(mixed, "bus_queries_per_wakeup")
