@@ -42,12 +42,6 @@ asio::awaitable<std::invoke_result_t<F&>> off_thread(F f)
     co_return result.get();
 }
 
-asio::awaitable<void> pause_for(std::chrono::steady_clock::duration d)
-{
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(use_tuple);
-}
-
 double seconds_since(std::int64_t start_ns) { return static_cast<double>(now_ns() - start_ns) / 1e9; }
 
 /// Everything a scenario works with.

@@ -1,14 +1,13 @@
 #include "bench/subscriber_fleet.hpp"
 
+#include "bench/source_address.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,12 +17,6 @@ namespace bench {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-std::int64_t now_ns()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 subscriber_fleet::subscriber_fleet(asio::io_context& io, target& t, options const& o, std::size_t count)
     : io_(io), target_(t), options_(o)
@@ -57,17 +50,7 @@ asio::awaitable<bool> subscriber_fleet::connect(client& c)
 {
     c.state = client::phase::connecting;
     boost::system::error_code ec;
-    c.socket.open(tcp::v4(), ec);
-    if (!ec) {
-        // Let the kernel pick the source port at connect() time from the whole 4-tuple, so that
-        // each source address offers the full ephemeral range to this one destination.
-        int one = 1;
-        ::setsockopt(c.socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-        ::setsockopt(c.socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        auto const source = asio::ip::address_v4(
-            (127u << 24) | static_cast<unsigned>(2 + c.index % static_cast<std::size_t>(options_.source_addresses)));
-        c.socket.bind(tcp::endpoint(source, 0), ec);
-    }
+    open_from_source(c.socket, c.index, options_.source_addresses, ec);
     if (ec) {
         fail(c, "socket: " + ec.message());
         co_return false;

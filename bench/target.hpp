@@ -3,6 +3,7 @@
 // blocking calls made from helper threads only).
 #pragma once
 
+#include "bench/event_loop.hpp"
 #include "bench/options.hpp"
 
 #include <boost/beast/http/message.hpp>
@@ -77,7 +78,5 @@ std::unique_ptr<target> make_nchan_target(options const& o);
 /// The bench messages' numbers in a body or frame, in order: every `"seq":N` it holds.
 std::vector<std::uint64_t> seqs_in(std::string_view text);
 
-/// steady_clock now, in nanoseconds (the same clock on every thread).
-std::int64_t now_ns();
 
 } // namespace bench
