@@ -549,7 +549,7 @@ std::vector<double> latencies_of(subscriber_fleet& f, std::int64_t sent_ns)
 asio::awaitable<void> mixed(run& r, subscriber_fleet& polls, message_log& log)
 {
     co_await off_thread([&] { r.t.prepare(); });
-    log.latency_by_seq.resize(2);
+    log.latency_by_seq.resize(2); // where the answers' accounting files message 1's latencies (pooled)
     auto const executor = co_await asio::this_coro::executor;
     asio::co_spawn(executor, r.clients.open_all(), asio::detached);
     asio::co_spawn(executor, polls.open_all(), asio::detached);
