@@ -320,13 +320,12 @@ void http_server::spawn(connection_ptr c, std::string pending, bool close_after)
 namespace {
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// Appends a response's status line and headers to `to`: written by hand, since each answer is
-/// a status line, a few headers and a body, and the answers of a fan-out are put one after
-/// another in one buffer.
-void append_head(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
-                 std::size_t content_length, unsigned version, bool keep_alive)
+/// Appends a response's status line and headers up to the Content-Length value to `to`:
+/// written by hand, since each answer is a status line, a few headers and a body, and the
+/// answers of a fan-out are put one after another in one buffer.
+void append_head_start(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
+                       unsigned version)
 {
-    count_response(status);
     auto const reason = http::obsolete_reason(static_cast<http::status>(status));
     char digits[24];
     to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -336,6 +335,12 @@ void append_head(std::string& to, unsigned status, std::string_view content_type
     for (auto const& [name, value] : headers)
         to.append("\r\n").append(name).append(": ").append(value);
     to.append("\r\nContent-Length: ");
+}
+
+/// The rest of the head: the Content-Length value, the connection's fate, the blank line.
+void append_head_end(std::string& to, std::size_t content_length, unsigned version, bool keep_alive)
+{
+    char digits[24];
     to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, content_length).ptr - digits));
     if (!keep_alive && version != 10)
         to.append("\r\nConnection: close");
@@ -344,10 +349,27 @@ void append_head(std::string& to, unsigned status, std::string_view content_type
     to.append("\r\n\r\n");
 }
 
+void append_head(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
+                 std::size_t content_length, unsigned version, bool keep_alive)
+{
+    count_response(status);
+    append_head_start(to, status, content_type, headers, version);
+    append_head_end(to, content_length, version, keep_alive);
+}
+
 void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
 {
     append_head(to, out.status, out.content_type, out.headers, out.body.size(), version, keep_alive);
     to.append(out.body);
+}
+
+/// The head of a deferred JSON reply up to its Content-Length value.
+std::string json_head_start(unsigned version, bool cors)
+{
+    static header_list const none, with_cors{{"Access-Control-Allow-Origin", "*"}};
+    std::string start;
+    append_head_start(start, 200, "application/json", cors ? with_cors : none, version);
+    return start;
 }
 
 /// The same for a deferred reply: a JSON result's body is written from its pieces, with no
@@ -358,9 +380,15 @@ void append_ready(std::string& to, ready_reply const& ready, unsigned version, b
         append_response(to, *ready.response, version, keep_alive);
         return;
     }
-    static header_list const none, cors{{"Access-Control-Allow-Origin", "*"}};
-    append_head(to, 200, "application/json", ready.cors ? cors : none,
-                ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
+    // The head up to Content-Length is the same for every such reply of its shape (HTTP
+    // version, CORS): written once, then copied whole into each reply of a fan-out.
+    static std::string const starts[2][2] = {
+        {json_head_start(11, false), json_head_start(11, true)},
+        {json_head_start(10, false), json_head_start(10, true)},
+    };
+    count_response(200);
+    to.append(starts[version == 10][ready.cors]);
+    append_head_end(to, ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
     to.append(ready.open).append(ready.result_json).append(ready.close);
 }
 
