@@ -27,8 +27,13 @@ public:
     /// The client left while the handler ran: nothing is to be written.
     bool client_gone() const { return client_gone_; }
 
-    /// The handler has answered: a departure from now on is the next read's to notice.
-    void answered() { phase_ = phase::answered; }
+    /// The handler has returned without parking a reply (or its signal is going): a departure
+    /// from now on is the next read's to notice. No effect once parked.
+    void answered()
+    {
+        if (phase_ == phase::running)
+            phase_ = phase::answered;
+    }
 
     /// The handler has parked `reply` and returned: from now on a departure abandons it (if
     /// still unresolved) and calls `gone` (which closes the connection).

@@ -619,6 +619,11 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         asio::cancellation_signal cancel_handler;
         auto watch = std::make_shared<request_watch>(cancel_handler);
         request_watch::start(stream.socket(), watch);
+        // However this request ends (an exception included), its signal goes with it.
+        struct signal_scope {
+            request_watch& watch;
+            ~signal_scope() { watch.answered(); }
+        } const scope{*watch};
         auto out = co_await dispatcher_.dispatch(std::move(in), cancel_handler.slot());
         if (watch->client_gone()) {
             if (out.deferred)
@@ -631,10 +636,8 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             // release_socket(), which would cancel the watch: the same watch goes on.
             auto reply = std::move(out.deferred);
             bool const waiting = !reply->resolved();
-            if (!waiting) {
-                watch->answered();
+            if (!waiting)
                 stream.socket().cancel(); // answered already: ends the watch
-            }
             c->socket = std::move(stream.socket());
             c->stream = nullptr;
             connection* parked = c.release();
@@ -650,7 +653,6 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
             });
             co_return;
         }
-        watch->answered();
         stream.socket().cancel(); // ends the watch
         bool const keep_alive = c->keep_alive && !stopping_;
         pending.clear();
