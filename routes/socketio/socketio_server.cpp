@@ -67,12 +67,15 @@ void socket::emit(std::string_view event, arguments a)
     send(event_packet(nsp_->path(), event, std::move(a)));
 }
 
-void socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply)
+std::uint64_t socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+                                    std::function<void()> on_gone)
 {
     auto p = event_packet(nsp_->path(), event, std::move(a));
-    p.id = next_ack_++;
-    acks_.emplace(*p.id, std::move(on_reply));
+    auto const id = next_ack_++;
+    p.id = id;
+    acks_.emplace(id, pending_ack{std::move(on_reply), std::move(on_gone)});
     send(std::move(p));
+    return id;
 }
 
 void socket::join(std::string const& room)
@@ -111,7 +114,10 @@ void socket::end(std::string_view reason, bool tell_client)
     for (auto const rooms = rooms_; auto const& room : rooms)
         leave(room);
     nsp_->sockets_.erase(this);
-    acks_.clear();
+    // Whoever waits for an ack hears at once that none will come.
+    for (auto& [id, waiting] : std::exchange(acks_, {}))
+        if (waiting.on_gone)
+            waiting.on_gone();
     if (client_)
         client_->sockets.erase(nsp_->path());
     nsp_->on_disconnect(*this, reason);
@@ -241,7 +247,7 @@ void server::receive(socket::client& cl, packet p)
         auto const waiting = s->acks_.find(*p.id);
         if (waiting == s->acks_.end())
             return;
-        auto on_reply = std::move(waiting->second);
+        auto on_reply = std::move(waiting->second.on_reply);
         s->acks_.erase(waiting);
         on_reply({std::move(p.data->get_array()), std::move(p.attachments)});
         return;

@@ -61,8 +61,14 @@ public:
     bool connected() const { return connected_; }
 
     void emit(std::string_view event, arguments a = {});
-    /// Emits and calls `on_reply` with the client's ack (never, if it does not answer).
-    void emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply);
+    /// Emits and calls `on_reply` with the client's ack, or `on_gone` (when given) if the socket
+    /// leaves first. Returns the ack id (for forget_ack).
+    std::uint64_t emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+                                std::function<void()> on_gone = {});
+    /// Stops waiting for ack `id` (the caller gave up): neither callback runs.
+    void forget_ack(std::uint64_t id) { acks_.erase(id); }
+    /// Acks the server waits for.
+    std::size_t pending_acks() const { return acks_.size(); }
 
     void join(std::string const& room);
     void leave(std::string const& room);
@@ -94,7 +100,11 @@ private:
     boost::json::value auth_;
     std::unordered_set<std::string> rooms_;
     std::uint64_t next_ack_ = 0;
-    std::unordered_map<std::uint64_t, std::function<void(arguments)>> acks_;
+    struct pending_ack {
+        std::function<void(arguments)> on_reply;
+        std::function<void()> on_gone;
+    };
+    std::unordered_map<std::uint64_t, pending_ack> acks_;
     bool connected_ = false;
 };
 
