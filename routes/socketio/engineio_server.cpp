@@ -356,7 +356,13 @@ void server::websocket_message(std::shared_ptr<state> const& st, bool probe, std
         return;
     }
     session::received received;
-    if (p && !(binary && data.empty()))
+    if (data.size() > config_.max_payload) {
+        // As the reference server's WebSocket does: 1009, and the session ends.
+        if (auto* ws = std::exchange(st->websocket, nullptr))
+            ws->close(1009, "message larger than maxPayload");
+        st->machine.transport_closed(close_reason::transport_error);
+    }
+    else if (p && !(binary && data.empty()))
         received = st->machine.on_frame(*p);
     else {
         st->machine.transport_closed(close_reason::parse_error);

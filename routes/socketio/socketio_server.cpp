@@ -1,6 +1,7 @@
 #include "routes/socketio/socketio_server.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "routes/bus/message_rate.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
@@ -15,7 +16,10 @@ namespace asio = boost::asio;
 /// What Socket.IO keeps per Engine.IO session: its sockets by namespace, a binary packet
 /// waiting for its attachments, and the connect timeout.
 struct socket::client final : eio::connection::attachment {
-    client(eio::connection& c, asio::any_io_executor executor) : conn(c), connect_timer(executor) {}
+    client(eio::connection& c, asio::any_io_executor executor, server_settings const& config)
+        : conn(c), connect_timer(executor), rate(config.rate_limit_burst, config.rate_limit_delay)
+    {
+    }
 
     /// Sends an encoded packet and its attachments.
     void write(std::string const& text, std::vector<std::string> const& attachments)
@@ -30,6 +34,8 @@ struct socket::client final : eio::connection::attachment {
     eio::connection& conn;
     std::map<std::string, std::shared_ptr<socket>> sockets;
     std::optional<packet> partial; ///< a binary packet waiting for its attachments
+    std::size_t partial_bytes = 0; ///< its text and attachments so far (maxPayload)
+    bus::message_rate rate;        ///< the client's packets
     asio::steady_timer connect_timer;
     std::shared_ptr<int> alive = std::make_shared<int>(); ///< for the timer's completion
 };
@@ -166,7 +172,7 @@ name_space* server::find(std::string const& path) const
 
 void server::on_open(eio::connection& c)
 {
-    c.attached = std::make_unique<socket::client>(c, executor_);
+    c.attached = std::make_unique<socket::client>(c, executor_, config_);
     auto& cl = client_of(c);
     if (cl.v4()) {
         // socket.io 2.x: every client is in the main namespace from the start.
@@ -185,7 +191,12 @@ void server::on_message(eio::connection& c, std::string_view data, bool binary)
     auto& cl = client_of(c);
     if (binary) {
         if (!cl.partial) {
-            c.close(); // an attachment nobody announced
+            close_client(cl, "an attachment nobody announced");
+            return;
+        }
+        cl.partial_bytes += data.size();
+        if (cl.partial_bytes > config_.max_payload) {
+            close_client(cl, "a packet with its attachments larger than maxPayload");
             return;
         }
         cl.partial->attachments.emplace_back(data);
@@ -196,16 +207,31 @@ void server::on_message(eio::connection& c, std::string_view data, bool binary)
         }
         return;
     }
-    auto p = cl.partial ? std::nullopt : decode(data);
-    if (!p) {
-        log::debug("socketio", "malformed packet: closing the connection");
-        c.close();
+    if (!cl.rate.allow(bus::message_rate::clock::now())) {
+        close_client(cl, "packets faster than socketio_rate_limit_burst/_delay allow");
         return;
     }
-    if (p->expected_attachments > 0)
+    if (data.size() > config_.max_payload) {
+        close_client(cl, "a packet larger than maxPayload");
+        return;
+    }
+    auto p = cl.partial ? std::nullopt : decode(data);
+    if (!p) {
+        close_client(cl, "a malformed packet");
+        return;
+    }
+    if (p->expected_attachments > 0) {
         cl.partial = std::move(*p);
+        cl.partial_bytes = data.size();
+    }
     else
         receive(cl, std::move(*p));
+}
+
+void server::close_client(socket::client& cl, std::string_view why)
+{
+    log::debug("socketio", "closing connection ", cl.conn.id(), ": ", why);
+    cl.conn.close();
 }
 
 void server::receive(socket::client& cl, packet p)

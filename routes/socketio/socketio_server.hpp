@@ -140,6 +140,12 @@ private:
 
 struct server_settings {
     std::chrono::milliseconds connect_timeout{45000}; ///< a client that joins no namespace by then is closed
+    /// Bytes of one packet, its binary attachments included (maxPayload): beyond, closed.
+    std::size_t max_payload = 1000000;
+    /// A client may send `rate_limit_burst` packets at any pace, then no faster than one per
+    /// `rate_limit_delay` on average over the last burst (bus::message_rate); faster: closed.
+    std::size_t rate_limit_burst = 100;
+    std::chrono::milliseconds rate_limit_delay{10};
 };
 
 /// Socket.IO as an Engine.IO application.
@@ -158,6 +164,8 @@ public:
 
 private:
     void receive(socket::client& cl, packet p);
+    /// Closes `cl` and says why (a limit hit, a malformed packet).
+    static void close_client(socket::client& cl, std::string_view why);
     void connect(socket::client& cl, packet const& p);
 
     boost::asio::any_io_executor executor_;
