@@ -144,6 +144,25 @@ describe("Engine.IO messages", () => {
   });
 });
 
+describe("Engine.IO limits", () => {
+  test("WebSocket: a message larger than maxPayload closes with 1009", async () => {
+    const { ws, next } = await opened(`${wsBase}/engine.io/?EIO=4&transport=websocket`);
+    await next();
+    const end = closed(ws);
+    ws.send("4" + "a".repeat(1000000)); // 1,000,001 bytes: below websocket_max_message, above maxPayload
+    assert.equal(await end, 1009);
+  });
+
+  test("polling: a client that never polls is closed past websocket_max_queued (4 MiB) waiting", async () => {
+    const sid = await pollingSession();
+    const big = "4" + "a".repeat(999990) + "\x1e3"; // a message to echo, and a pong for the heartbeat
+    for (let i = 0; i < 4; i++) assert.equal((await post(sid, big)).status, 200);
+    assert.ok((await (await get(sid)).text()).length > 3999000); // 4 MB waiting: kept
+    for (let i = 0; i < 5; i++) assert.equal((await post(sid, big)).status, 200); // 5 MB: over
+    assert.equal((await errorOf(await get(sid))).code, 1);
+  });
+});
+
 describe("Engine.IO heartbeat and expiry", () => {
   test("polling: pings answered by pongs keep the session", async () => {
     const sid = await pollingSession();
@@ -273,6 +292,34 @@ describe("Socket.IO", () => {
     ws.send('42["message","after"]');
     assert.equal(await withoutPings(next), '42["message-back","after"]');
     ws.close();
+  });
+
+  test("a packet whose attachments take it over maxPayload closes", async () => {
+    const { ws, next } = await connected();
+    await next();
+    await withoutPings(next);
+    const end = closed(ws);
+    ws.send('451-["message",{"_placeholder":true,"num":0}]');
+    ws.send(new Uint8Array(999990)); // each message within maxPayload, the packet not
+    await end;
+  });
+
+  test("JSON that takes many times its size once parsed closes", async () => {
+    const { ws, next } = await connected();
+    await next();
+    await withoutPings(next);
+    const end = closed(ws);
+    ws.send('42["message"' + ",0".repeat(300000) + "]"); // 600 KB: about 5 MB of parsed values
+    await end;
+  });
+
+  test("packets faster than the rate limit (100 at once, then 100/s) close", async () => {
+    const { ws, next } = await connected();
+    await next();
+    await withoutPings(next);
+    const end = closed(ws);
+    for (let i = 0; i < 300; i++) ws.send('42["message",1]');
+    await end;
   });
 
   test("malformed packets close the connection", async () => {
