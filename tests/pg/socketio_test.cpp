@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(the_cookie_counts_without_origin_from_the_own_host_or_an_al
 
     auto websocket_whoami = [&](std::string const& origin) {
         lp::test::websocket_client client(server.port(), std::string(engineio_target) + "websocket",
-                                          "Cookie: " + cookie + "\r\nOrigin: " + origin + "\r\n");
+                                          std::chrono::seconds(10), "Cookie: " + cookie + "\r\nOrigin: " + origin + "\r\n");
         next_text(client);
         client.send_text("40/examples,");
         next_text(client);
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(the_cookie_counts_without_origin_from_the_own_host_or_an_al
     BOOST_TEST(websocket_whoami("https://evil.example") == R"(43/examples,1[false])");
     // The session_id event still authenticates a socket of another origin.
     lp::test::websocket_client other(server.port(), std::string(engineio_target) + "websocket",
-                                     "Cookie: " + cookie + "\r\nOrigin: https://evil.example\r\n");
+                                     std::chrono::seconds(10), "Cookie: " + cookie + "\r\nOrigin: https://evil.example\r\n");
     next_text(other);
     other.send_text("40/examples,");
     next_text(other);
