@@ -231,6 +231,15 @@ describe("Socket.IO", () => {
       if (m !== "2") return m;
     }
   };
+  /// Connected to "/", its answer and "auth" event read: `ws` closes within 2 s (code), or "open".
+  async function closeOf(send) {
+    const { ws, next } = await connected();
+    await next();
+    await withoutPings(next);
+    const end = closedWithin(ws, 2000);
+    send(ws);
+    return end;
+  }
 
   test("CONNECT to the main and a custom namespace, with and without auth", async () => {
     for (const [connect, prefix, auth] of [
@@ -301,41 +310,27 @@ describe("Socket.IO", () => {
   });
 
   test("a packet whose attachments take it over maxPayload closes", async () => {
-    const { ws, next } = await connected();
-    await next();
-    await withoutPings(next);
-    const end = closedWithin(ws, 2000);
-    ws.send('451-["message",{"_placeholder":true,"num":0}]');
-    ws.send(new Uint8Array(999990)); // each message within maxPayload, the packet not
-    assert.equal(await end, 1000);
+    const code = await closeOf((ws) => {
+      ws.send('451-["message",{"_placeholder":true,"num":0}]');
+      ws.send(new Uint8Array(999990)); // each message within maxPayload, the packet not
+    });
+    assert.equal(code, 1000);
   });
 
   test("JSON that takes many times its size once parsed closes", async () => {
-    const { ws, next } = await connected();
-    await next();
-    await withoutPings(next);
-    const end = closedWithin(ws, 2000);
-    ws.send('42["message"' + ",0".repeat(300000) + "]"); // 600 KB: about 5 MB of parsed values
-    assert.equal(await end, 1000);
+    // 600 KB: about 5 MB of parsed values.
+    assert.equal(await closeOf((ws) => ws.send('42["message"' + ",0".repeat(300000) + "]")), 1000);
   });
 
   test("packets faster than the rate limit (100 at once, then 100/s) close", async () => {
-    const { ws, next } = await connected();
-    await next();
-    await withoutPings(next);
-    const end = closedWithin(ws, 2000);
-    for (let i = 0; i < 300; i++) ws.send('42["message",1]');
-    assert.equal(await end, 1000);
+    const code = await closeOf((ws) => {
+      for (let i = 0; i < 300; i++) ws.send('42["message",1]');
+    });
+    assert.equal(code, 1000);
   });
 
   test("malformed packets close the connection", async () => {
-    for (const bad of ["4abc", "42{}", '42abc["message-with-ack",1]', "b", "44{}"]) {
-      const { ws, next } = await connected();
-      await next();
-      await withoutPings(next);
-      const end = closedWithin(ws, 2000);
-      ws.send(bad);
-      assert.equal(await end, 1000, bad);
-    }
+    for (const bad of ["4abc", "42{}", '42abc["message-with-ack",1]', "b", "44{}"])
+      assert.equal(await closeOf((ws) => ws.send(bad)), 1000, bad);
   });
 });
