@@ -113,9 +113,9 @@ boost::asio::awaitable<json::array> event::listen(adapter const& a, json::array 
 
 boost::asio::awaitable<bool> event::secure_emit(std::string_view event_name, json::value data)
 {
-    // Each co_await in a statement of its own (g++ 12 mishandles them inside argument lists).
     if (!socket_->connected())
         co_return false;
+    // Each co_await in a statement of its own (g++ 12 mishandles them inside argument lists).
     auto executor = co_await boost::asio::this_coro::executor;
     auto timer = std::make_shared<boost::asio::steady_timer>(executor, std::chrono::steady_clock::now() + timeout_);
     auto acknowledged = std::make_shared<bool>(false);
@@ -237,8 +237,8 @@ boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s,
     try {
         auto& state = state_of(*s);
         while (!state.looked_up) {
-            // A lookup that a newer session_id event overtook is dropped (the newer one's
-            // lookup sets the session), and this handler waits for the newer one's answer.
+            // A lookup that a newer session_id event overtook is dropped (it must not set the
+            // session after the newer one's), and this handler looks the newer one up.
             auto const generation = state.generation;
             // Not a co_await inside ?: (g++ 12 miscompiles the temporaries of that).
             std::optional<orm::session> found;

@@ -14,10 +14,10 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 
 /// What Socket.IO keeps per Engine.IO session: its sockets by namespace, a binary packet
-/// waiting for its attachments, and the connect timeout.
+/// waiting for its attachments, the rate of its packets, and the connect timeout.
 struct socket::client final : eio::connection::attachment {
     client(eio::connection& c, asio::any_io_executor executor, server_settings const& config)
-        : conn(c), connect_timer(executor), rate(config.rate_limit_burst, config.rate_limit_delay)
+        : conn(c), rate(config.rate_limit_burst, config.rate_limit_delay), connect_timer(executor)
     {
     }
 
