@@ -4,6 +4,7 @@
 
 #include "orm_bridge/limits_hit.hpp"
 #include "orm_bridge/log.hpp"
+#include "routes/cors.hpp"
 #include "server/lingering_close.hpp"
 #include "server/websocket_server.hpp"
 #include "server/server_metrics.hpp"
@@ -63,11 +64,11 @@ std::string reason_for(unsigned status, beast::error_code ec)
     }
 }
 
-/// Content-Type, Cookie and Origin (the first of each, as a lookup would give) in one pass over
-/// the fields: each lookup by name would be a search of their tree.
+/// Content-Type, Cookie, Origin and Host (the first of each, as a lookup would give) in one pass
+/// over the fields: each lookup by name would be a search of their tree.
 void take_request_fields(http::fields const& fields, incoming_request& in)
 {
-    bool content_type = false, cookie = false, origin = false;
+    bool content_type = false, cookie = false, origin = false, host = false;
     for (auto const& field : fields)
         switch (field.name()) {
         case http::field::content_type:
@@ -81,6 +82,10 @@ void take_request_fields(http::fields const& fields, incoming_request& in)
         case http::field::origin:
             if (!std::exchange(origin, true))
                 in.origin = field.value();
+            break;
+        case http::field::host:
+            if (!std::exchange(host, true))
+                in.host = field.value();
             break;
         default: break;
         }
@@ -123,6 +128,7 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));
     request.cookie = std::string(message[http::field::cookie]);
     request.origin = std::string(message[http::field::origin]);
+    request.host = std::string(message[http::field::host]);
     request.user_agent = std::string(message[http::field::user_agent]);
     return upgrade;
 }
@@ -366,7 +372,11 @@ void append_response(std::string& to, outgoing_response const& out, unsigned ver
 /// The head of a deferred JSON reply up to its Content-Length value.
 std::string json_head_start(unsigned version, bool cors)
 {
-    static header_list const none, with_cors{{"Access-Control-Allow-Origin", "*"}};
+    static header_list const none, with_cors = [] {
+        header_list any;
+        lp::cors::allow_any_origin(any);
+        return any;
+    }();
     std::string start;
     append_head_start(start, 200, "application/json", cors ? with_cors : none, version);
     return start;
