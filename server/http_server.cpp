@@ -68,27 +68,18 @@ std::string reason_for(unsigned status, beast::error_code ec)
 /// over the fields: each lookup by name would be a search of their tree.
 void take_request_fields(http::fields const& fields, incoming_request& in)
 {
-    bool content_type = false, cookie = false, origin = false, host = false;
+    struct wanted {
+        http::field name;
+        std::string& to;
+        bool taken = false;
+    } wanted_fields[] = {{http::field::content_type, in.content_type},
+                         {http::field::cookie, in.cookie},
+                         {http::field::origin, in.origin},
+                         {http::field::host, in.host}};
     for (auto const& field : fields)
-        switch (field.name()) {
-        case http::field::content_type:
-            if (!std::exchange(content_type, true))
-                in.content_type = field.value();
-            break;
-        case http::field::cookie:
-            if (!std::exchange(cookie, true))
-                in.cookie = field.value();
-            break;
-        case http::field::origin:
-            if (!std::exchange(origin, true))
-                in.origin = field.value();
-            break;
-        case http::field::host:
-            if (!std::exchange(host, true))
-                in.host = field.value();
-            break;
-        default: break;
-        }
+        for (auto& slot : wanted_fields)
+            if (field.name() == slot.name && !std::exchange(slot.taken, true))
+                slot.to = field.value();
 }
 
 /// The peer's address as text: IPv4 written here (glibc's inet_ntop goes through sprintf, a
