@@ -200,9 +200,12 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     hub.subscribe(*this, subscription.keys);
     replaying_ = true;
     pending_.clear();
+    // The first subscriber also reads where the hub starts: the ids committed in the last
+    // 10 s are its history, so that a lower id committing after the read is still read.
+    bool const hub_start = !hub.has_mark();
     replay_result replay;
     try {
-        replay = co_await bus_.replays(*db_).read(subscription.keys, last);
+        replay = co_await bus_.replays(*db_).read(subscription.keys, last, hub_start);
     }
     catch (...) {
         replaying_ = false;
@@ -210,7 +213,8 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     }
     if (!open())
         co_return;
-    hub.seen_up_to(replay.newest);
+    if (hub_start)
+        hub.start_at(replay.settled, replay.committed_since, clock::now());
     floor_ = replay.last;
     replaying_ = false;
     std::erase_if(pending_, [this](shared_row const& row) { return row->id <= floor_; });
