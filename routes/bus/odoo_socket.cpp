@@ -140,8 +140,9 @@ asio::awaitable<bool> odoo_socket::session_valid() const
     if (uid_ == 0)
         co_return true;
     // The session file (gone at logout) and the user's row from the database's user cache
-    // (a new password or a deactivation changes the token): no query for a known user.
-    auto const found = co_await shared_.sessions->find(*session_id_);
+    // (a new password or a deactivation changes the token): no query for a known user, and
+    // one lookup per session per wake-up, shared by the session's sockets.
+    auto const found = co_await bus_.sessions(*db_).find(*shared_.sessions, *session_id_);
     co_return found && found->uid == uid_ && found->db == db_->name();
 }
 

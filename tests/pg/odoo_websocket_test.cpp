@@ -123,6 +123,14 @@ struct fixture : lp::test::odoo_server_fixture {
         return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("subscribed").as_int64();
     }
 
+    /// Session lookups the database's WebSockets made (the stats route).
+    std::int64_t session_lookups(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("session_lookups").as_int64();
+    }
+
     /// Every read of bus_bus, whatever its shape (the tests' own inserts are not reads).
     std::int64_t bus_reads()
     {
@@ -267,6 +275,26 @@ BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
     delete_session_file(sid); // Odoo's logout
     send("out", R"({"type":"b","payload":2})");
     BOOST_TEST(close_code_without_data(ws) == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(a_wake_up_checks_each_session_once)
+{
+    auto server = start_odoo();
+    auto const admin = admin_session();
+    auto const demo = make_session("--uid 3 --login demo --password demo --secret " + std::string(lp::test::demo_secret));
+    send("tabs", R"({"type":"seed","payload":0})");
+    auto const seed = max_id();
+    std::vector<websocket_client> tabs; // twenty of one user, ten of another, ten public
+    for (int i = 0; i < 40; ++i) {
+        tabs.push_back(open(server.port(), i < 20 ? admin : i < 30 ? demo : ""));
+        tabs.back().send_text(subscribe(R"(["tabs"])", seed - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(tabs.back()).size(), 1u);
+    }
+    auto const before = session_lookups(server.port());
+    send("tabs", R"({"type":"t","payload":1})");
+    for (auto& ws : tabs)
+        BOOST_TEST(only_type(ws) == "t");
+    BOOST_TEST(session_lookups(server.port()) - before == 2); // one per session, none for the public
 }
 
 BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
