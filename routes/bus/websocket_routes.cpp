@@ -21,6 +21,21 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+/// A query parameter's value ("" when absent or when the query does not parse).
+std::string query_value(std::string const& query, std::string_view name)
+{
+    if (auto pairs = lp::parse_query(query))
+        for (auto& [key, value] : *pairs)
+            if (key == name)
+                return std::move(value);
+    return {};
+}
+
+/// A connection closed at its opening: its messages are not read.
+struct closed_websocket_handler final : lp::websocket_handler {
+    void on_message(lp::websocket_session&, std::string_view, bool) override {}
+};
+
 struct odoo_websocket_handler final : lp::websocket_handler {
     explicit odoo_websocket_handler(std::shared_ptr<lp::bus::odoo_socket> s) : socket(std::move(s)) {}
     void on_message(lp::websocket_session&, std::string_view data, bool) override { socket->received(data); }
@@ -28,8 +43,18 @@ struct odoo_websocket_handler final : lp::websocket_handler {
     std::shared_ptr<lp::bus::odoo_socket> socket;
 };
 
+/// Odoo 17 and 18 close a browser's worker of another version than theirs at once, with
+/// 1000 (a clean close: the worker does not retry) and OUTDATED_VERSION (it tells the page to
+/// reload); a client without a User-Agent (an IoT box) is let in. 16 has no such check; nor
+/// has this server unless websocket_worker_version names the version of the Odoo it serves.
+bool outdated_worker(lp::websocket_request const& request, std::string const& worker_version, int odoo_version)
+{
+    return odoo_version >= 17 && !worker_version.empty() && !request.user_agent.empty()
+        && worker_version != query_value(request.query, "version");
+}
+
 /// GET /websocket?version=...: Odoo requires an Origin header (the transport checks the
-/// others). The worker version is not compared: this server speaks 16, 17 and 18's protocol.
+/// others).
 std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session& session,
                                                            lp::websocket_request const& request)
 {
@@ -37,15 +62,16 @@ std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session
         throw lp::bad_request("Empty Origin header");
     if (!request.shared || !request.shared->bus)
         throw lp::service_unavailable("the bus needs a database: start the server with -d");
-    if (request.shared->bus->settings().odoo_version < 15)
+    int const odoo_version = request.shared->bus->settings().odoo_version;
+    if (odoo_version < 15)
         throw lp::not_found("/websocket is Odoo 16's bus (odoo_version is below 15)");
-    std::string db_name;
-    if (auto pairs = lp::parse_query(request.query))
-        for (auto& [key, value] : *pairs)
-            if (key == "db")
-                db_name = std::move(value);
+    if (outdated_worker(request, request.shared->websocket_worker_version, odoo_version)) {
+        session.close(1000, "OUTDATED_VERSION");
+        return std::make_unique<closed_websocket_handler>();
+    }
     auto socket = std::make_shared<lp::bus::odoo_socket>(session, *request.shared,
-                                                         lp::find_cookie(request.cookie, "session_id"), db_name);
+                                                         lp::find_cookie(request.cookie, "session_id"),
+                                                         query_value(request.query, "db"));
     socket->start();
     return std::make_unique<odoo_websocket_handler>(std::move(socket));
 }

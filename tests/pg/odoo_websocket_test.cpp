@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace json = boost::json;
@@ -384,6 +385,41 @@ BOOST_AUTO_TEST_CASE(bad_messages_are_closed_with_1003)
     lp::test::http_connection raw(server.port());
     raw.send(lp::test::handshake_request("/websocket"));
     BOOST_TEST(raw.read_response().status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(an_outdated_worker_is_closed_with_1000_outdated_version)
+{
+    auto server = start_odoo({"--websocket-worker-version", "17.0-1"});
+    auto with = [&](std::string const& version, std::string const& headers) {
+        return websocket_client(server.port(), "/websocket?version=" + version, std::chrono::seconds(10),
+                                "Origin: http://127.0.0.1\r\n" + headers);
+    };
+    std::string const browser = "User-Agent: Mozilla/5.0\r\n";
+    auto outdated = with("16.0-3", browser);
+    auto close = outdated.read_frame();
+    BOOST_REQUIRE(close);
+    BOOST_TEST((close->op == lp::ws::opcode::close)); // at once, before any message
+    BOOST_TEST(close->close_code() == 1000);
+    BOOST_TEST(close->payload.substr(2) == "OUTDATED_VERSION");
+    // The worker of the configured version, and a client without a User-Agent (an IoT box), are served.
+    auto current = with("17.0-1", browser);
+    subscribe_live(current, "current");
+    auto iot = with("", "");
+    subscribe_live(iot, "iot");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_16_and_an_unset_worker_version_check_no_version)
+{
+    for (auto const* args : {"--odoo-version 16 --websocket-worker-version 17.0-1", "--odoo-version 18"}) {
+        std::vector<std::string> split;
+        std::istringstream in(args);
+        for (std::string word; in >> word;)
+            split.push_back(word);
+        auto server = start_odoo(split);
+        auto ws = websocket_client(server.port(), "/websocket?version=old", std::chrono::seconds(10),
+                                   "Origin: http://127.0.0.1\r\nUser-Agent: Mozilla/5.0\r\n");
+        subscribe_live(ws, "any");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(shutdown_closes_with_1001)
