@@ -65,7 +65,8 @@ std::string reason_for(unsigned status, beast::error_code ec)
 
 /// The WebSocket handshake's parts of a request for one of the endpoints, else null.
 std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& websockets,
-                                                        http::request<http::string_body> const& message)
+                                                        http::request<http::string_body> const& message,
+                                                        bool proxy_mode)
 {
     auto const target = std::string_view(message.target());
     auto const query_at = target.find('?');
@@ -84,6 +85,9 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.cookie = std::string(message[http::field::cookie]);
     request.origin = std::string(message[http::field::origin]);
     request.user_agent = std::string(message[http::field::user_agent]);
+    request.host = std::string(message[http::field::host]);
+    if (auto const proto = message["X-Forwarded-Proto"]; proxy_mode && !proto.empty())
+        request.scheme = std::string(proto);
     return upgrade;
 }
 } // namespace
@@ -467,7 +471,7 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     }
     auto message = parser.release();
     if (websockets_)
-        upgrade = websocket_upgrade_of(*websockets_, message);
+        upgrade = websocket_upgrade_of(*websockets_, message, limits_.proxy_mode);
     c.version = message.version();
     c.keep_alive = message.keep_alive();
     in.method = std::string(message.method_string());

@@ -34,9 +34,9 @@ constexpr auto sent_history = socket_hub::history;
 } // namespace
 
 odoo_socket::odoo_socket(websocket_session& ws, services const& shared, std::optional<std::string> session_id,
-                         std::string db_name)
+                         std::string db_name, bool public_user)
     : ws_(&ws), shared_(shared), bus_(*shared.bus), session_id_(std::move(session_id)), db_name_(std::move(db_name)),
-      rate_(shared.websocket_rate_limit_burst, shared.websocket_rate_limit_delay)
+      public_user_(public_user), rate_(shared.websocket_rate_limit_burst, shared.websocket_rate_limit_delay)
 {
 }
 
@@ -110,7 +110,7 @@ asio::awaitable<void> odoo_socket::serve()
             std::optional<orm::session> session;
             if (session_id_ && shared_.sessions)
                 session = co_await shared_.sessions->find(*session_id_);
-            uid_ = session ? session->uid : 0;
+            uid_ = session && !public_user_ ? session->uid : 0;
             db_ = &make_request(std::move(session)).database(); // the session's, else ?db=, else the only one
         }
         for (std::size_t i = 0; i < inbox_.size() && open(); ++i) {

@@ -53,6 +53,18 @@ bool outdated_worker(lp::websocket_request const& request, std::string const& wo
         && worker_version != query_value(request.query, "version");
 }
 
+/// Whether `origin` (scheme://host[:port]) is the server's own as the request reached it:
+/// Odoo compares its scheme and netloc with the request's scheme and Host header.
+bool same_origin(lp::websocket_request const& request)
+{
+    auto const origin = std::string_view(request.origin);
+    auto const scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos)
+        return false; // "null" (a sandboxed page), or not a URL
+    auto const netloc = origin.substr(scheme_end + 3).substr(0, origin.substr(scheme_end + 3).find_first_of("/?#"));
+    return origin.substr(0, scheme_end) == request.scheme && netloc == request.host;
+}
+
 /// GET /websocket?version=...: Odoo requires an Origin header (the transport checks the
 /// others).
 std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session& session,
@@ -69,9 +81,15 @@ std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session
         session.close(1000, "OUTDATED_VERSION");
         return std::make_unique<closed_websocket_handler>();
     }
+    // Odoo 17+ with ODOO_BUS_PUBLIC_SAMESITE_WS: a socket from another origin (whose cookie
+    // SameSite may not protect) is the public user of the session's database.
+    bool const downgraded = request.shared->public_samesite_websocket && odoo_version >= 17 && !same_origin(request);
+    if (downgraded)
+        lp::log::warning("websocket", "Downgrading websocket session. Host=", request.host, ", Origin=", request.origin,
+                         ", Scheme=", request.scheme, ".");
     auto socket = std::make_shared<lp::bus::odoo_socket>(session, *request.shared,
                                                          lp::find_cookie(request.cookie, "session_id"),
-                                                         query_value(request.query, "db"));
+                                                         query_value(request.query, "db"), downgraded);
     socket->start();
     return std::make_unique<odoo_websocket_handler>(std::move(socket));
 }

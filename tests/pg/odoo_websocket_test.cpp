@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <sstream>
@@ -211,6 +212,33 @@ BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
     auto forged = open(server.port(), make_session("--uid 2 --login admin --password admin --secret wrong --token-format 18"));
     forged.send_text(subscribe("[]", first - 1));
     BOOST_TEST(next_dispatch(forged).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(public_samesite_downgrades_a_cross_origin_socket)
+{
+    send("broadcast", R"({"type":"all","payload":0})");
+    auto const first = max_id();
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const sid = admin_session();
+    // The rows a socket from `origin` gets: 2 as the admin (broadcast and the partner's), 1 as the public user.
+    auto rows_from = [&](std::uint16_t port, std::string const& origin) {
+        websocket_client ws(port, "/websocket?version=17.0-1", std::chrono::seconds(10),
+                            "Origin: " + origin + "\r\nCookie: session_id=" + sid + "\r\n");
+        ws.send_text(subscribe("[]", first - 1));
+        return next_dispatch(ws).size();
+    };
+    {
+        auto server = start_odoo();
+        BOOST_TEST(rows_from(server.port(), "http://elsewhere.example") == 2u); // unset: no downgrade
+    }
+    setenv("ODOO_BUS_PUBLIC_SAMESITE_WS", "1", 1);
+    auto server = start_odoo();
+    unsetenv("ODOO_BUS_PUBLIC_SAMESITE_WS");
+    BOOST_TEST(rows_from(server.port(), "http://127.0.0.1") == 2u); // the handshake's Host
+    BOOST_TEST(rows_from(server.port(), "http://elsewhere.example") == 1u);
+    BOOST_TEST(rows_from(server.port(), "https://127.0.0.1") == 1u); // another scheme
+    BOOST_TEST(rows_from(server.port(), "null") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
