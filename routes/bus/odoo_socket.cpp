@@ -5,16 +5,16 @@
 #include "orm_bridge/log.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/presence.hpp"
+#include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
+#include "routes/json_limits.hpp"
 #include "routes/rate_limiter.hpp"
 #include "routes/request.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 namespace lp::bus {
@@ -25,9 +25,18 @@ using clock = std::chrono::steady_clock;
 namespace {
 // Odoo's CloseCode values this endpoint sends (the transport sends the others).
 constexpr std::uint16_t incorrect_data = 1003;
+constexpr std::uint16_t message_too_big = 1009;
 constexpr std::uint16_t server_error = 1011;
 constexpr std::uint16_t try_later = 1013;
 constexpr std::uint16_t session_expired = 4001;
+
+/// The presence row, then Odoo 16's answer to im_status_ids_by_model (which reads it).
+asio::awaitable<void> presence_then_im_status(orm::database* db, int odoo_version, std::int64_t uid, std::int64_t ms,
+                                              std::vector<std::int64_t> partner_ids)
+{
+    co_await update_presence(db, odoo_version, uid, ms);
+    co_await answer_im_status(*db, odoo_version, uid, std::move(partner_ids));
+}
 
 /// How long sent ids are remembered against a second sending (Odoo's MAX_NOTIFICATION_HISTORY_SEC).
 constexpr auto sent_history = socket_hub::history;
@@ -60,9 +69,16 @@ void odoo_socket::received(std::string_view data)
         return close(try_later, "rate limit exceeded");
     if (data == std::string_view("\0", 1))
         return; // newer Odoo clients' sentinel
-    boost::system::error_code ec;
-    auto message = json::parse(data, ec);
-    if (ec || !message.is_object() || !message.as_object().contains("event_name"))
+    json::value message;
+    try {
+        message = parse_request_json(data); // within the same memory and depth limits as a request's
+    }
+    catch (lp::payload_too_large const&) {
+        return close(message_too_big, "message too big once parsed");
+    }
+    catch (lp::bad_request const&) {
+    }
+    if (!message.is_object() || !message.as_object().contains("event_name"))
         return close(incorrect_data, "a message is a JSON object with an event_name");
     inbox_.push_back(std::move(message.as_object()));
     if (!serving_) {
@@ -229,19 +245,15 @@ void odoo_socket::update_presence(json::value const* data)
 {
     if (uid_ == 0 || !data || !data->is_object())
         return; // the public user has no presence row
-    auto const* inactivity = data->get_object().if_contains("inactivity_period");
-    if (!inactivity || !inactivity->is_number())
+    auto const& fields = data->get_object();
+    auto const ms = inactivity_ms(fields.if_contains("inactivity_period"));
+    if (!ms)
         return;
-    double const ms = inactivity->to_number<double>();
-    if (std::isnan(ms))
-        return;
-    constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
+    auto partner_ids = im_status_partner_ids(fields.if_contains("im_status_ids_by_model"), shared_); // (may throw: 1003)
     auto* limit = shared_.presence_per_user;
     if (limit && limit->take(db_->name() + "/" + std::to_string(uid_)))
         return; // as the poll: at most write_rate_per_ip presence writes a minute per user
-    asio::co_spawn(bus_.executor(),
-                   bus::update_presence(db_, bus_.settings().odoo_version, uid_,
-                                        static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms))),
+    asio::co_spawn(bus_.executor(), presence_then_im_status(db_, bus_.settings().odoo_version, uid_, *ms, std::move(partner_ids)),
                    asio::detached);
 }
 

@@ -5,6 +5,7 @@
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_socket.hpp"
 #include "routes/bus/presence.hpp"
+#include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
 #include "routes/route.hpp"
 #include "routes/url.hpp"
@@ -15,7 +16,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
-#include <cmath>
 
 namespace {
 namespace asio = boost::asio;
@@ -122,17 +122,20 @@ asio::awaitable<json::value> peek_notifications(lp::request& request)
 LONGPOLLING_ADD_ROUTE(peek_notifications, "/websocket/peek_notifications", lp::mode::json, lp::public_route,
                      lp::route_option::at_root, lp::route_option::cors);
 
-/// The presence of the session's user, for clients without a WebSocket.
+/// The presence of the session's user, for clients without a WebSocket (as update_presence).
 asio::awaitable<json::value> update_bus_presence(lp::request& request)
 {
     auto* bus = request.services().bus;
-    auto const inactivity = request.param<json::value>("inactivity_period", json::value(0));
-    if (!inactivity.is_number() || std::isnan(inactivity.to_number<double>()))
+    auto const* inactivity = request.params().if_contains("inactivity_period");
+    auto const ms = lp::bus::inactivity_ms(inactivity);
+    if (inactivity && !ms)
         throw lp::bad_request("'inactivity_period' must be a number of milliseconds");
+    auto partner_ids = lp::bus::im_status_partner_ids(request.params().if_contains("im_status_ids_by_model"),
+                                                      request.services());
     if (bus && request.authenticated()) {
-        constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
-        auto const ms = static_cast<std::int64_t>(std::clamp(inactivity.to_number<double>(), 0.0, a_year_ms));
-        co_await lp::bus::update_presence(&request.database(), bus->settings().odoo_version, request.uid(), ms);
+        int const version = bus->settings().odoo_version;
+        co_await lp::bus::update_presence(&request.database(), version, request.uid(), ms.value_or(0));
+        co_await lp::bus::answer_im_status(request.database(), version, request.uid(), std::move(partner_ids));
     }
     co_return json::object{};
 }

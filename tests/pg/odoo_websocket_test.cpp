@@ -363,6 +363,53 @@ BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
     BOOST_TEST(found == "1");
 }
 
+BOOST_AUTO_TEST_CASE(odoo_16_answers_im_status_ids_by_model_on_the_partner_channel)
+{
+    auto server = start_odoo({"--odoo-version", "16", "--bus-max-channels", "5"});
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "status");
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{"res.partner":[2,3]}}})");
+    auto rows = next_dispatch(ws);
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    auto const& message = rows[0].at("message");
+    BOOST_TEST(message.at("type").as_string() == "mail.record/insert");
+    // The admin has just polled (online); demo has no presence row (offline).
+    BOOST_TEST(json::serialize(message.at("payload")) == R"({"Partner":[{"id":2,"im_status":"online"},{"id":3,"im_status":"offline"}]})");
+    BOOST_TEST(db.exec("SELECT channel FROM bus_bus ORDER BY id DESC LIMIT 1") == "[\"" + db.name() + "\",\"res.partner\",2]");
+    // More ids than bus_max_channels: a bad message (1003), here and over HTTP (400).
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{"res.partner":[1,2,3,4,5,6]}}})");
+    BOOST_TEST(close_code_without_data(ws) == 1003);
+    auto http = lp::test::http_request(server.port(), "POST", "/websocket/update_bus_presence",
+                                       R"({"jsonrpc":"2.0","method":"call","params":{"inactivity_period":0,)"
+                                       R"("im_status_ids_by_model":{"res.partner":[1,2,3,4,5,6]}},"id":1})",
+                                       "Content-Type: application/json\r\nCookie: session_id=" + admin_session() + "\r\n");
+    BOOST_TEST(http.body.find("bus_max_channels") != std::string::npos, http.body);
+}
+
+BOOST_AUTO_TEST_CASE(odoo_17_presence_channels)
+{
+    auto server = start_odoo();
+    auto user = open(server.port(), admin_session());
+    auto anonymous = open(server.port());
+    send("presence-seed", R"({"type":"seed","payload":0})");
+    auto const seed = max_id();
+    for (auto* ws : {&user, &anonymous}) {
+        ws->send_text(subscribe(R"(["presence-seed","odoo-presence-res.partner_3"])", seed - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(*ws).size(), 1u);
+    }
+    // Odoo sends a partner's status on ["db","res.partner",3,"presence"]: the user hears it.
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",3,\"presence\"]', '{\"type\":\"bus.bus/im_status_updated\",\"payload\":{}}',"
+              " now() at time zone 'utc')");
+    send("presence-seed", R"({"type":"after","payload":1})"); // (its NOTIFY reads both rows)
+    std::vector<std::string> heard;
+    for (auto const& row : next_dispatch(user))
+        heard.emplace_back(row.at("message").at("type").as_string());
+    BOOST_TEST(heard == (std::vector<std::string>{"bus.bus/im_status_updated", "after"}));
+    // The public user does not (Odoo gives presence to internal users only).
+    BOOST_TEST(only_type(anonymous) == "after");
+}
+
 BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
 {
     // Odoo 18's table: user or guest, each unique through a partial index.
