@@ -32,6 +32,22 @@ function opened(url) {
   });
 }
 const closed = (ws) => new Promise((resolve) => ws.once("close", (code) => resolve(code)));
+/// Sends `bad` and waits for the close it must cause, answering the server's pings meanwhile:
+/// so the close cannot be the ping timeout's, and a server that ignored the packet fails the
+/// test at its third ping instead of passing at pingTimeout. Counted in pings, not in time.
+function closedFor(ws, bad) {
+  return new Promise((resolve, reject) => {
+    let pings = 0;
+    ws.on("message", (m) => {
+      if (m.toString() !== "2") return;
+      pings += 1;
+      if (pings > 2) reject(new Error(`still open ${pings} pings after ${JSON.stringify(bad)}`));
+      else ws.send("3");
+    });
+    ws.once("close", () => resolve(pings));
+    ws.send(bad);
+  });
+}
 async function pollingSession(url = eio) {
   const response = await fetch(`${url}?EIO=4&transport=polling`);
   return JSON.parse((await response.text()).substring(1)).sid;
@@ -138,9 +154,7 @@ describe("Engine.IO messages", () => {
     assert.equal(await next(), "4hello");
     ws.send(Uint8Array.from([1, 2, 3, 4]));
     assert.deepEqual(await next(), Uint8Array.from([1, 2, 3, 4]));
-    const end = closed(ws);
-    ws.send("abc");
-    await end;
+    await closedFor(ws, "abc");
   });
 });
 
@@ -228,8 +242,9 @@ describe("Socket.IO", () => {
     const { ws, next } = await connected("40/random");
     assert.equal(await next(), '44/random,{"message":"Invalid namespace"}');
     ws.close();
-    const bad = await connected("4abc");
-    await closed(bad.ws);
+    const bad = await opened(sio);
+    await bad.next(); // Engine.IO open
+    await closedFor(bad.ws, "4abc");
   });
 
   test("no namespace joined within connectTimeout: closed", async () => {
@@ -280,9 +295,7 @@ describe("Socket.IO", () => {
       const { ws, next } = await connected();
       await next();
       await withoutPings(next);
-      const end = closed(ws);
-      ws.send(bad);
-      await end;
+      await closedFor(ws, bad);
     }
   });
 });
