@@ -60,7 +60,7 @@ let server = null;
 
 async function startServer(extraArgs = []) {
     const log = fs.openSync(logFile, "a");
-    const child = spawn(SERVER, ["-i", "127.0.0.1", "-p", String(PORT), ...SERVER_ARGS,
+    const child = spawn(SERVER, ["-i", "127.0.0.1", "-p", String(PORT), ...SERVER_ARGS, "--stats", "True",
         "--odoo-version", ODOO_VERSION, "--data-dir", DATA_DIR, ...extraArgs], {stdio: ["ignore", log, log]});
     fs.closeSync(log);
     const exited = new Promise((resolve) => child.on("exit", resolve));
@@ -145,9 +145,17 @@ async function openPage(page, options) {
 const seenPayloads = (page) => page.evaluate(() => window.__seen.map((n) => n[1]));
 const busState = (page) => page.evaluate(() => ({state: window.__bus.state, last: window.__bus.last}));
 
+/** The WebSocket subscribers the server holds on this database (its stats route). */
+async function subscribedOnServer() {
+    const stats = await (await fetch(`${BASE}/openerplongpolling/stats`)).json();
+    return stats.databases[DB].websockets.subscribed;
+}
+
+/** The page's `count`th subscribe sent, and its socket (the page's only one) subscribed on
+ * the server: from then on a row committed is delivered. */
 async function waitSubscribed(sockets, count) {
     await waitUntil(`subscribe #${count}`, () => subscribes(sockets).length >= count, 10000);
-    await sleep(300);   // the server reads the subscribe
+    await waitUntil("the server to hold the subscription", async () => await subscribedOnServer() === 1, 10000, 20);
 }
 
 // ---------------------------------------------------------------- cases
@@ -189,7 +197,7 @@ testCase("b", "server restart: 1001, reconnect with back-off, re-subscribe with 
         `re-subscribed with ${JSON.stringify(resubscribe)}, expected last ${before}`);
     await waitUntil("the rows written during the restart", async () =>
         (await seenPayloads(page)).includes("during 2"), 10000);
-    await sleep(300);
+    await waitUntil("the server to hold the subscription", async () => await subscribedOnServer() === 1, 10000, 20);
     const after = await publish(`e2e-b-${RUN}`, "e2e", "after");
     await waitUntil("the row after the restart", async () => (await seenPayloads(page)).includes("after"), 10000);
     await sleep(500);
