@@ -87,16 +87,22 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         // Where the WebSocket hub starts: before the arrivals part, so that every id listed
         // here is in that read too (a row committing later is above the mark and not listed:
         // the hub reads it when it comes, in a gap if its id is lower).
+        // (A row without create_date counts as old. Past fetch_limit ids, the hub starts at
+        // the highest of them: the lower ones not committed yet are given up, as before.)
         std::string const sql =
-            "SELECT s.mark, b.id FROM (SELECT COALESCE(max(id), 0) AS mark FROM bus_bus"
-            " WHERE create_date <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) s"
-            " LEFT JOIN bus_bus b ON b.id > s.mark ORDER BY b.id";
+            "SELECT s.mark, b.id FROM (SELECT COALESCE(max(id), 0) AS mark FROM bus_bus WHERE create_date IS NULL"
+            " OR create_date <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) s"
+            " LEFT JOIN bus_bus b ON b.id > s.mark ORDER BY b.id LIMIT " + std::to_string(fetch_limit + 1);
         orm::pg::parameters params{std::to_string(plan.settle_seconds)};
         auto r = co_await c.query(sql, std::move(params));
         out.settled = r.rows() > 0 ? std::stoll(std::string(r.value(0, 0))) : 0;
         for (int i = 0; i < r.rows(); ++i)
             if (!r.is_null(i, 1))
                 out.committed_since.push_back(std::stoll(std::string(r.value(i, 1))));
+        if (out.committed_since.size() > static_cast<std::size_t>(fetch_limit)) {
+            out.settled = out.committed_since.back();
+            out.committed_since.clear();
+        }
     }
     if (plan.after) {
         // (Channel-free and with LIMIT: told apart from the arrivals' read in
