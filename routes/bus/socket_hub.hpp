@@ -5,9 +5,10 @@
 //
 // Rows that commit out of id order (Odoo's August 2024 fix, done once per database instead
 // of once per socket): the hub remembers the ids read in the last `history` seconds and reads
-// every id after its mark but those, so a row that commits after a higher id was read is still
-// read, once. An id leaves the history (and the mark moves up to it) only when it is the
-// smallest remembered and older than `history`.
+// the gaps between them (and what follows), so a row that commits after a higher id was read
+// is still read, once. An id leaves the history (and the mark moves up to it) only when it is
+// the smallest remembered and older than `history`. The first subscriber's read says where
+// the mark starts (start_at).
 #pragma once
 
 #include "routes/bus/bus_core.hpp"
