@@ -143,6 +143,14 @@ async function openPage(page, options) {
 }
 
 const seenPayloads = (page) => page.evaluate(() => window.__seen.map((n) => n[1]));
+
+/** A barrier instead of a pause: a last row on `channel`, waited for and then removed from
+ * what the page saw. A row sent twice would have come before it. */
+async function publishEnd(page, channel) {
+    await publish(channel, "end", "end");
+    await waitUntil("the end row", async () => (await seenPayloads(page)).includes("end"), 10000);
+    await page.evaluate(() => { window.__seen = window.__seen.filter((n) => n[1] !== "end"); });
+}
 const busState = (page) => page.evaluate(() => ({state: window.__bus.state, last: window.__bus.last}));
 
 /** The WebSocket subscribers the server holds on this database (its stats route). */
@@ -170,11 +178,11 @@ testCase("a", "subscribe, then a bus_bus row + NOTIFY reaches on(\"notification\
     assert(new URL(sockets[0].url).pathname === "/websocket", `connected to ${sockets[0].url}`);
     const id = await publish(`e2e-a-${RUN}`, "e2e", {n: 1});
     await waitUntil("the notification", async () => (await seenPayloads(page)).length >= 1, 10000);
-    await sleep(500);
-    const seen = await page.evaluate(() => window.__seen);
-    assert(isDeepStrictEqual(seen, [["e2e", {n: 1}]]), `delivered ${JSON.stringify(seen)}`);
     const {last} = await busState(page);
     assert(last === id, `last is ${last}, the row's id ${id}`);
+    await publishEnd(page, `e2e-a-${RUN}`);
+    const seen = await page.evaluate(() => window.__seen);
+    assert(isDeepStrictEqual(seen, [["e2e", {n: 1}]]), `delivered ${JSON.stringify(seen)}`);
     await page.evaluate(() => window.__bus.stop_polling());
     return `row ${id} delivered`;
 });
@@ -200,12 +208,12 @@ testCase("b", "server restart: 1001, reconnect with back-off, re-subscribe with 
     await waitUntil("the server to hold the subscription", async () => await subscribedOnServer() === 1, 10000, 20);
     const after = await publish(`e2e-b-${RUN}`, "e2e", "after");
     await waitUntil("the row after the restart", async () => (await seenPayloads(page)).includes("after"), 10000);
-    await sleep(500);
+    const {last} = await busState(page);
+    await publishEnd(page, `e2e-b-${RUN}`);
     const payloads = await seenPayloads(page);
     assert(isDeepStrictEqual(payloads, ["before", "during 1", "during 2", "after"]), `delivered ${JSON.stringify(payloads)}`);
     const events = await page.evaluate(() => window.__events);
     assert(events.includes("disconnect:1001") && events.at(-1) === "reconnect", `events ${events.join(", ")}`);
-    const {last} = await busState(page);
     assert(last === after && during[1] < after, `last ${last}, expected ${after}`);
     await page.evaluate(() => window.__bus.stop_polling());
     return `replayed ${during.join(", ")} after the restart; events ${events.join(", ")}`;
@@ -262,7 +270,7 @@ testCase("d", "4002 (keep-alive lifetime of 1-1.5 s): reconnects at once, every 
             await sleep(500);
         }
         await waitUntil("every row", async () => (await seenPayloads(page)).length >= ids.length, 10000);
-        await sleep(1000);
+        await publishEnd(page, `e2e-d-${RUN}`);
         const payloads = await seenPayloads(page);
         assert(isDeepStrictEqual(payloads, ids.map((_, i) => `row ${i}`)), `delivered ${JSON.stringify(payloads)}`);
         const events = await page.evaluate(() => window.__events);
