@@ -87,7 +87,6 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.origin = std::string(message[http::field::origin]);
     request.host = std::string(message[http::field::host]);
     request.user_agent = std::string(message[http::field::user_agent]);
-    request.host = std::string(message[http::field::host]);
     if (auto const proto = message["X-Forwarded-Proto"]; proxy_mode && !proto.empty())
         request.scheme = std::string(proto);
     return upgrade;
