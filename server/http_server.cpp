@@ -101,7 +101,8 @@ std::string address_text(asio::ip::address const& address)
 
 /// The WebSocket handshake's parts of a request for one of the endpoints, else null.
 std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& websockets,
-                                                        http::request<http::string_body> const& message)
+                                                        http::request<http::string_body> const& message,
+                                                        bool proxy_mode)
 {
     auto const target = std::string_view(message.target());
     auto const query_at = target.find('?');
@@ -121,6 +122,8 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.origin = std::string(message[http::field::origin]);
     request.host = std::string(message[http::field::host]);
     request.user_agent = std::string(message[http::field::user_agent]);
+    if (auto const proto = message["X-Forwarded-Proto"]; proxy_mode && !proto.empty())
+        request.scheme = std::string(proto);
     return upgrade;
 }
 } // namespace
@@ -538,7 +541,7 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     }
     auto message = parser.release();
     if (websockets_)
-        upgrade = websocket_upgrade_of(*websockets_, message);
+        upgrade = websocket_upgrade_of(*websockets_, message, limits_.proxy_mode);
     c.version = message.version();
     c.keep_alive = message.keep_alive();
     in.method = std::string(message.method_string());
