@@ -64,6 +64,18 @@ std::int64_t uid_field(boost::json::object const& session)
     return v->get_int64();
 }
 
+std::optional<double> time_field(boost::json::object const& session, std::string_view key)
+{
+    auto const* v = session.if_contains(key);
+    if (!v || v->is_null())
+        return std::nullopt;
+    if (v->is_double())
+        return v->get_double();
+    if (v->is_int64())
+        return static_cast<double>(v->get_int64());
+    wrong_type(key, "a number");
+}
+
 boost::json::value parse_root(std::string_view bytes)
 {
     if (bytes.size() > max_session_file_size)
@@ -147,6 +159,8 @@ odoo_session_data parse_session_file(std::string_view bytes)
             wrong_type("context", "a dict");
         data.context = context->get_object();
     }
+    data.deletion_time = time_field(session, "deletion_time");
+    data.is_websocket_session = session.contains("is_websocket_session");
     return data;
 }
 

@@ -22,6 +22,12 @@ struct odoo_session_data {
     std::string login;
     std::optional<std::string> session_token;
     boost::json::object context;
+    /// Odoo 18's mark of a session being replaced (seconds since the epoch): from then on
+    /// Odoo's check_session treats it as logged out.
+    std::optional<double> deletion_time;
+    /// Odoo 16+'s `is_websocket_session` key (set by /websocket/peek_notifications's first
+    /// poll), whatever its value: Odoo tests the key's presence.
+    bool is_websocket_session = false;
 };
 
 /// True for the session ids Odoo generates: 40 lowercase hex digits (werkzeug's sha1 form)
@@ -37,7 +43,8 @@ std::vector<std::filesystem::path> session_file_candidates(std::filesystem::path
 
 /// Parses a session file's bytes: a pickle when they start with 0x80, JSON when they start
 /// with '{'. Reads db, uid, login, session_token and context, falling back to OpenERP's
-/// _db, _uid and _login; a missing, None or False value reads as empty (uid 0).
+/// _db, _uid and _login; a missing, None or False value reads as empty (uid 0). Also
+/// deletion_time (a number; None reads as unset) and whether is_websocket_session is there.
 ///
 /// Errors: std::invalid_argument when the bytes are neither, do not parse, are not a dict,
 /// or one of those keys has a value of the wrong type.

@@ -2,8 +2,22 @@
 
 #include "orm_bridge/log.hpp"
 
+#include <chrono>
+
 namespace lp::orm {
 namespace asio = boost::asio;
+
+namespace {
+/// Odoo 18 (check_session): a session whose deletion_time has come is logged out, although
+/// its file stays for a while (so that the requests of a rotation in flight still find it).
+bool marked_deleted(odoo_session_data const& data)
+{
+    if (!data.deletion_time)
+        return false;
+    auto const now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return *data.deletion_time <= now;
+}
+} // namespace
 
 odoo_session_store::odoo_session_store(std::filesystem::path sessions_dir, database_set& databases,
                                        session_file_cache_settings cache)
@@ -27,6 +41,10 @@ asio::awaitable<std::optional<session>> odoo_session_store::find(std::string ses
     if (!file)
         co_return std::nullopt;
     auto const& data = file->data;
+    if (marked_deleted(data)) {
+        log::debug("sessions", "session ", session_id.substr(0, 6), "... is past its deletion_time");
+        co_return std::nullopt;
+    }
     auto* db = databases_.find(data.db);
     if (!db) {
         log::debug("sessions", "session of database '", data.db, "', which this server does not serve");
@@ -44,7 +62,7 @@ asio::awaitable<std::optional<session>> odoo_session_store::find(std::string ses
         && (!user->has_secret || !file->token.matches(session_id, *data.session_token, user->token)))
         co_return std::nullopt;
     co_return session{session_id, data.db, data.uid, data.login.empty() ? user->token.login : data.login,
-                      data.context};
+                      data.context, data.is_websocket_session};
 }
 
 } // namespace lp::orm

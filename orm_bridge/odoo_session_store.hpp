@@ -12,7 +12,8 @@ namespace lp::orm {
 /// Finds the Odoo session of a request in `<data_dir>/sessions` (pickle or JSON files, as
 /// Odoo writes them) and accepts it only when it is logged in, names a database this server
 /// serves, and — when it carries a session_token (Odoo 12-18) — its token matches one
-/// Odoo would compute now from the user's row and database.secret. So a logged-out user (file
+/// Odoo would compute now from the user's row and database.secret, and — when it carries
+/// Odoo 18's deletion_time — that time has not come. So a logged-out user (file
 /// gone) is refused at once, a changed password, secret or a deactivated user within about a
 /// second.
 ///

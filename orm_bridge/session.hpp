@@ -17,6 +17,7 @@ struct session {
     std::int64_t uid = 0;
     std::string login;
     boost::json::object context;
+    bool is_websocket_session = false; ///< the file has Odoo's is_websocket_session key
 };
 
 /// Finds the session a request names.

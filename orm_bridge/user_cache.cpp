@@ -105,8 +105,10 @@ struct user_cache::state : std::enable_shared_from_this<state> {
                 ids.insert(id);
         try {
             auto c = co_await self->pool.acquire(clock::now() + std::chrono::seconds(10));
+            // share through to_jsonb: the column may be missing in old schemas (read as false).
             std::string const sql = "SELECT u.id, u.active, u.login, u.password, u.partner_id,"
-                                    "       (SELECT value FROM ir_config_parameter WHERE key = 'database.secret')"
+                                    "       (SELECT value FROM ir_config_parameter WHERE key = 'database.secret'),"
+                                    "       to_jsonb(u) -> 'share' = 'true'"
                                     "  FROM res_users u WHERE u.id = ANY($1::int8[])";
             pg::parameters list{id_array(ids)};
             auto r = co_await c.query(sql, std::move(list));
@@ -121,6 +123,7 @@ struct user_cache::state : std::enable_shared_from_this<state> {
                     row.partner_id = std::stoll(std::string(r.value(i, 4)));
                 row.has_secret = !r.is_null(i, 5);
                 row.token.database_secret = std::string(r.value(i, 5));
+                row.share = r.value(i, 6) == "t";
                 ids.erase(row.token.id);
                 auto& e = self->entries[row.token.id];
                 e.row = std::move(row);

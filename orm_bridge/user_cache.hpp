@@ -16,11 +16,12 @@
 
 namespace lp::orm {
 
-/// What Odoo's session token and the bus's channel hooks need of a user.
+/// What Odoo's session token and the bus's channels need of a user.
 struct user_record {
     session_token_fields token; ///< the row and database.secret the session token comes from
     bool has_secret = false;    ///< database.secret is set (without it no token is valid)
     std::optional<std::int64_t> partner_id;
+    bool share = false; ///< res_users.share: a portal or public user, not an internal one
 };
 
 struct user_cache_settings {

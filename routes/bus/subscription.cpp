@@ -53,6 +53,17 @@ std::optional<json::value> presence_channel(int odoo_version, std::string const&
         return std::nullopt; // not a presence channel: a string channel like any other
     return json::array{json::string(db), "res.partner", id, "presence"};
 }
+
+/// Odoo 17+ subscribes internal users only to presence channels (_build_presence_channel_list:
+/// `_is_internal()`, which is `not share`): not the public user, not portal users.
+boost::asio::awaitable<bool> is_internal_user(lp::request& request)
+{
+    if (!request.authenticated())
+        co_return false;
+    // From the database's user cache, which the session check has just filled: no query.
+    auto const user = co_await request.database().users().find(request.uid());
+    co_return user && !user->share;
+}
 } // namespace
 
 boost::asio::awaitable<subscription> subscribe_to(lp::request& request, std::vector<std::string> const& wanted,
@@ -60,9 +71,12 @@ boost::asio::awaitable<subscription> subscribe_to(lp::request& request, std::vec
 {
     auto& db = request.database();
     subscription out;
+    std::optional<bool> internal; // looked up at the first presence channel
     for (auto const& name : wanted) {
         if (auto presence = presence_channel(odoo_version, db.name(), name)) {
-            if (request.authenticated()) // Odoo's public user gets no presence
+            if (!internal)
+                internal = co_await is_internal_user(request);
+            if (*internal)
                 out.channels.push_back(std::move(*presence));
             continue;
         }

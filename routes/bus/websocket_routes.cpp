@@ -7,6 +7,7 @@
 #include "routes/bus/presence.hpp"
 #include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
+#include "routes/bus/websocket_session_marks.hpp"
 #include "routes/route.hpp"
 #include "routes/url.hpp"
 #include "routes/websocket.hpp"
@@ -103,12 +104,30 @@ asio::awaitable<lp::http_reply> websocket_health(lp::request&)
 LONGPOLLING_ADD_ROUTE(websocket_health, "/websocket/health", lp::mode::http, lp::public_route,
                      lp::route_option::at_root);
 
+/// The sessions marked by a first peek (one server per process; its one thread uses it).
+lp::bus::websocket_session_marks websocket_sessions;
+
+/// A parameter as Python tests it for truth (Odoo's `if is_first_poll:`).
+bool python_truth(json::value const* v)
+{
+    if (!v || v->is_null())
+        return false;
+    if (v->is_bool())
+        return v->get_bool();
+    if (v->is_number())
+        return v->to_number<double>() != 0;
+    if (v->is_string())
+        return !v->get_string().empty();
+    return v->is_array() ? !v->get_array().empty() : !v->get_object().empty();
+}
+
 /// Odoo's fallback when the WebSocket cannot open: the rows of the subscription after `last`.
 asio::awaitable<json::value> peek_notifications(lp::request& request)
 {
     auto* bus = request.services().bus;
     if (!bus)
         throw lp::service_unavailable("the bus needs a database: start the server with -d");
+    websocket_sessions.check(request, python_truth(request.params().if_contains("is_first_poll")));
     auto const wanted = lp::bus::client_channels(request.param<json::value>("channels"), request.services());
     auto const last = std::max<std::int64_t>(request.param<std::int64_t>("last"), 0);
     int const version = bus->settings().odoo_version;
@@ -132,6 +151,7 @@ asio::awaitable<json::value> update_bus_presence(lp::request& request)
         throw lp::bad_request("'inactivity_period' must be a number of milliseconds");
     auto partner_ids = lp::bus::im_status_partner_ids(request.params().if_contains("im_status_ids_by_model"),
                                                       request.services());
+    websocket_sessions.check(request, false); // no first poll here: the mark must be there
     if (bus && request.authenticated()) {
         int const version = bus->settings().odoo_version;
         co_await lp::bus::update_presence(&request.database(), version, request.uid(), ms.value_or(0));

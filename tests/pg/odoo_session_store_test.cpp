@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <ctime>
 #include <filesystem>
 
 namespace asio = boost::asio;
@@ -85,6 +86,32 @@ BOOST_AUTO_TEST_CASE(logged_out_inactive_unknown_and_foreign_sessions_are_refuse
     BOOST_TEST(!find(make_session("--uid 2 --login admin", "some_other_db")).has_value());
     BOOST_TEST(!find("../../etc/passwd").has_value());
     BOOST_TEST(!find(std::string(40, 'f')).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(odoo_18_sessions_past_their_deletion_time_are_logged_out)
+{
+    auto const admin = "--uid 2 --login admin --password admin --token-format 18 --secret " + std::string(secret);
+    auto const now = std::time(nullptr);
+    // A session rotated away (Odoo 18 marks the old one and deletes it later): logged out once
+    // its time has come, in both of Odoo's file formats, as a float or an int.
+    for (auto const* format : {"pickle", "json"}) {
+        auto const past = std::to_string(now - 1) + ".5";
+        BOOST_TEST(!find(make_session(admin + " --format " + format + " --set deletion_time=" + past)).has_value(), format);
+        BOOST_TEST(!find(make_session(admin + " --format " + format + " --set deletion_time=" + std::to_string(now - 1)))
+                        .has_value(),
+                   format);
+        auto const later = make_session(admin + " --format " + format + " --set deletion_time=" + std::to_string(now + 3600));
+        BOOST_TEST(find(later).has_value(), format);
+        BOOST_TEST(find(make_session(admin + " --format " + format + " --set deletion_time=null")).has_value(), format);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_is_websocket_session_mark_is_read)
+{
+    auto const admin = "--uid 2 --login admin --password admin --secret " + std::string(secret);
+    BOOST_TEST(!find(make_session(admin)).value().is_websocket_session);
+    BOOST_TEST(find(make_session(admin + " --set is_websocket_session=true")).value().is_websocket_session);
+    BOOST_TEST(find(make_session(admin + " --format json --set is_websocket_session=false")).value().is_websocket_session);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

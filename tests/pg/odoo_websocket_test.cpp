@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -306,6 +307,28 @@ BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
     BOOST_TEST(close_code_without_data(ws) == 4001);
 }
 
+BOOST_AUTO_TEST_CASE(odoo_18_deletion_time_closes_with_4001_and_a_deleted_session_is_public)
+{
+    auto server = start_odoo({"--odoo-version", "18"});
+    auto const admin = "--uid 2 --login admin --password admin --token-format 18 --secret "
+                     + std::string(lp::test::demo_secret);
+    auto const sid = make_session(admin);
+    auto ws = open(server.port(), sid);
+    subscribe_live(ws, "rotated");
+    // Odoo 18 rotates the session: the old file gets a deletion_time that has come.
+    make_session(admin + " --sid " + sid + " --set deletion_time=" + std::to_string(std::time(nullptr) - 1));
+    send("rotated", R"({"type":"b","payload":2})");
+    BOOST_TEST(close_code_without_data(ws) == 4001);
+    // A socket opened with it is the public user's: no partner channel.
+    auto again = open(server.port(), sid);
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const mine = max_id();
+    send("rotated", R"({"type":"c","payload":3})");
+    again.send_text(subscribe(R"(["rotated"])", mine - 1));
+    BOOST_TEST(only_type(again) == "c");
+}
+
 BOOST_AUTO_TEST_CASE(a_wake_up_checks_each_session_once)
 {
     auto server = start_odoo();
@@ -391,9 +414,11 @@ BOOST_AUTO_TEST_CASE(odoo_17_presence_channels)
     auto server = start_odoo();
     auto user = open(server.port(), admin_session());
     auto anonymous = open(server.port());
+    auto portal = open(server.port(), make_session("--uid 4 --login portal --password portal --secret "
+                                                   + std::string(lp::test::demo_secret)));
     send("presence-seed", R"({"type":"seed","payload":0})");
     auto const seed = max_id();
-    for (auto* ws : {&user, &anonymous}) {
+    for (auto* ws : {&user, &anonymous, &portal}) {
         ws->send_text(subscribe(R"(["presence-seed","odoo-presence-res.partner_3"])", seed - 1));
         BOOST_REQUIRE_EQUAL(next_dispatch(*ws).size(), 1u);
     }
@@ -406,8 +431,10 @@ BOOST_AUTO_TEST_CASE(odoo_17_presence_channels)
     for (auto const& row : next_dispatch(user))
         heard.emplace_back(row.at("message").at("type").as_string());
     BOOST_TEST(heard == (std::vector<std::string>{"bus.bus/im_status_updated", "after"}));
-    // The public user does not (Odoo gives presence to internal users only).
+    // The public user and a portal user (res_users.share) do not: Odoo gives presence channels
+    // to internal users only.
     BOOST_TEST(only_type(anonymous) == "after");
+    BOOST_TEST(only_type(portal) == "after");
 }
 
 BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
@@ -538,6 +565,47 @@ BOOST_AUTO_TEST_CASE(health_and_peek_notifications)
                                            cookie);
     BOOST_TEST(presence.status == 200);
     BOOST_TEST(json::parse(presence.body).at("result") == json::object{});
+}
+
+BOOST_AUTO_TEST_CASE(peek_notifications_needs_a_first_poll_as_odoo)
+{
+    auto server = start_odoo({"--odoo-version", "18"});
+    auto const call = [&](std::string const& sid, std::string const& path, std::string const& params) {
+        auto reply = lp::test::http_request(server.port(), "POST", path,
+                                            R"({"jsonrpc":"2.0","method":"call","params":)" + params + R"(,"id":1})",
+                                            "Content-Type: application/json\r\nCookie: session_id=" + sid + "\r\n");
+        BOOST_TEST(reply.status == 200u); // JSON-RPC errors come with 200, as Odoo's
+        return json::parse(reply.body).as_object();
+    };
+    auto const expired = [](json::object const& reply) {
+        auto const* error = reply.if_contains("error");
+        return error && error->at("code") == 100
+            && error->at("data").at("name") == "odoo.http.SessionExpiredException";
+    };
+    std::string const peek = "/websocket/peek_notifications";
+    std::string const presence = "/websocket/update_bus_presence";
+    std::string const later = R"({"channels":[],"last":0})";
+    std::string const first = R"({"channels":[],"last":0,"is_first_poll":true})";
+    std::string const status = R"({"inactivity_period":0,"im_status_ids_by_model":{}})";
+
+    // A session that never made a first poll has expired for both routes (Odoo raises
+    // SessionExpiredException: the page reloads).
+    auto const sid = admin_session();
+    BOOST_TEST(expired(call(sid, peek, later)));
+    BOOST_TEST(expired(call(sid, presence, status)));
+    // The first poll marks it; then both answer.
+    BOOST_TEST(call(sid, peek, first).contains("result"));
+    BOOST_TEST(call(sid, peek, later).contains("result"));
+    BOOST_TEST(call(sid, presence, status).contains("result"));
+    // The mark Odoo stored in the session file counts as well.
+    auto const marked = make_session("--uid 2 --login admin --password admin --secret "
+                                     + std::string(lp::test::demo_secret) + " --set is_websocket_session=true");
+    BOOST_TEST(call(marked, peek, later).contains("result"));
+    // A public session too (the mark is the session id's).
+    std::string const anonymous(40, 'a');
+    BOOST_TEST(expired(call(anonymous, peek, later)));
+    BOOST_TEST(call(anonymous, peek, first).contains("result"));
+    BOOST_TEST(call(anonymous, peek, later).contains("result"));
 }
 
 BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
