@@ -246,4 +246,17 @@ BOOST_AUTO_TEST_CASE(parses_json_and_checks_types)
     BOOST_CHECK_THROW(lp::orm::parse_session_file("\x80\x04]."), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(odoo_18_deletion_time_and_the_websocket_mark)
+{
+    auto const marked = lp::orm::parse_session_file(
+        R"({"db":"d","uid":2,"deletion_time":1700000000.25,"is_websocket_session":true})");
+    BOOST_TEST(marked.deletion_time.value() == 1700000000.25);
+    BOOST_TEST(marked.is_websocket_session);
+    auto const plain = lp::orm::parse_session_file(R"({"db":"d","uid":2,"deletion_time":null})");
+    BOOST_TEST(!plain.deletion_time.has_value());
+    BOOST_TEST(!plain.is_websocket_session);
+    BOOST_TEST(lp::orm::parse_session_file(R"({"uid":2,"deletion_time":1700000000})").deletion_time.value() == 1700000000.0);
+    BOOST_CHECK_THROW(lp::orm::parse_session_file(R"({"uid":2,"deletion_time":"soon"})"), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
