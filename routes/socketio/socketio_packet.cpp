@@ -3,7 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 namespace lp::sio {
@@ -42,6 +44,17 @@ bool fits_type(packet const& p)
     case packet_type::binary_ack: return data && data->is_array();
     }
     return false;
+}
+
+/// False when a number in `v` is beyond a double's range: Boost.JSON reads 1e400 as infinity
+/// and would write it back as Infinity, which no JSON reader (a client's JSON.parse) takes.
+bool finite_numbers(json::value const& v)
+{
+    if (auto const* array = v.if_array())
+        return std::all_of(array->begin(), array->end(), [](json::value const& item) { return finite_numbers(item); });
+    if (auto const* object = v.if_object())
+        return std::all_of(object->begin(), object->end(), [](auto const& item) { return finite_numbers(item.value()); });
+    return !v.is_double() || std::isfinite(v.get_double());
 }
 
 void collect_placeholders(json::value const& v, std::set<std::uint64_t>& found, bool& bad)
@@ -93,7 +106,7 @@ std::optional<packet> decode(std::string_view text)
     if (!text.empty()) {
         boost::system::error_code ec;
         auto data = json::parse(text, ec);
-        if (ec)
+        if (ec || !finite_numbers(data))
             return std::nullopt;
         p.data = std::move(data);
     }
