@@ -4,9 +4,11 @@
 usage: bench/campaign.py bench/results-1.md bench/results-2.md ...
 
 Each report carries its raw lp-bench JSON lines; this prints, per figure, the median and the
-range (lowest-highest) over the runs, ours and nchan's, as a Markdown table. Made for:
+range (lowest-highest) over the runs, ours and nchan's, as a Markdown table (figures a run does
+not have show as a dash). Made for:
   for i in 1 2 3 4 5; do LP_BENCH_ONLY='fanout-10k|reconnect|departures' \\
     LP_BENCH_OUT=bench/results-$i.md scripts/bench; done
+and the WebSocket scenarios the same way with LP_BENCH_ONLY='^ws-'.
 """
 import json
 import statistics
@@ -39,11 +41,15 @@ def fanout(target, *path):
     return lambda runs: get(runs, "fanout-10k", target, *path)
 
 
-def per_floor(target):
+def per_floor(target, label="fanout-10k"):
     def f(runs):
-        p99, floor = get(runs, "fanout-10k", target, "latency_ms", "p99"), floor_10k(runs)
+        p99, floor = get(runs, label, target, "latency_ms", "p99"), floor_10k(runs)
         return None if p99 is None or not floor else p99 / floor
     return f
+
+
+def in_kib(figure):
+    return lambda runs: (lambda v: None if v is None else v / 1024)(figure(runs))
 
 
 def of(prefix, target, *path):
@@ -72,8 +78,18 @@ FIGURES = [
     ("departures 10k, GET countdown route: none held after (s)", of("departures-10k-get", "lp", "seconds_to_none_held"),
      lambda runs: None),
     ("departures 10k: server RSS per parked client (KiB)",
-     lambda runs: (lambda v: None if v is None else v / 1024)(of("departures-10k", "lp", "server", "rss_per_parked_poll_bytes")(runs)),
-     lambda runs: (lambda v: None if v is None else v / 1024)(of("departures-10k", "nchan", "server", "rss_per_parked_poll_bytes")(runs))),
+     in_kib(of("departures-10k", "lp", "server", "rss_per_parked_poll_bytes")),
+     in_kib(of("departures-10k", "nchan", "server", "rss_per_parked_poll_bytes"))),
+    ("WebSocket hold: server RSS per idle WebSocket (KiB)", in_kib(of("ws-hold-", "lp", "server", "rss_per_parked_poll_bytes")),
+     in_kib(of("ws-hold-", "nchan", "server", "rss_per_parked_poll_bytes"))),
+    ("WebSocket hold: still open", of("ws-hold-", "lp", "still_open"), of("ws-hold-", "nchan", "still_open")),
+    ("WebSocket fan-out 10k: latency p99 (ms)", of("ws-fanout-10k", "lp", "latency_ms", "p99"),
+     of("ws-fanout-10k", "nchan", "latency_ms", "p99")),
+    ("WebSocket fan-out 10k: p99 / kernel floor", per_floor("lp", "ws-fanout-10k"), per_floor("nchan", "ws-fanout-10k")),
+    ("WebSocket fan-out 10k: server CPU per fan-out (ms)", of("ws-fanout-10k", "lp", "server", "cpu_ms_per_fanout"),
+     of("ws-fanout-10k", "nchan", "server", "cpu_ms_per_fanout")),
+    ("10k WebSockets + 1k long polls: bus_bus reads per wake-up", of("ws-mixed-10k", "lp", "bus_queries_per_wakeup"),
+     lambda runs: None),
 ]
 
 

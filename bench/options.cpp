@@ -15,19 +15,23 @@ namespace {
     if (!why.empty())
         std::fprintf(stderr, "lp-bench: %s\n", why.c_str());
     std::fprintf(stderr,
-                 "usage: lp-bench --target lp|nchan --mode hold|fanout|stream|reconnect|departures --clients N\n"
+                 "usage: lp-bench --target lp|nchan --mode hold|fanout|stream|reconnect|departures|mixed --clients N\n"
                  "                --url http://HOST:PORT\n"
                  "                [--seconds S] [--ramp CONN_PER_S] [--source-addresses K] [--timeout S]\n"
                  "                [--server-pid PID] [--channel NAME] [--label TEXT]\n"
                  "  lp:     --db DB --pg-host DIR [--pg-port 5432] [--pg-user postgres] [--notify-db postgres]\n"
                  "          [--route poll|get] [--longpolling-path /openerplongpolling]\n"
-                 "  nchan:  [--sub-path /sub/] [--pub-path /pub/]\n"
+                 "                [--transport http|websocket] (hold, fanout: long polls, or WebSockets\n"
+                 "                 subscribed to the channel; lp: Odoo's /websocket, nchan: --ws-path)\n"
+                 "  nchan:  [--sub-path /sub/] [--pub-path /pub/] [--ws-path /ws/]\n"
                  "  fanout: [--rounds R] (R publishes, each to all N parked polls)\n"
                  "          [--repoll paced|at-once] (between rounds: at --ramp, or all at once like Odoo)\n"
                  "  stream: [--messages M] [--rate MSG_PER_S (0 = flat out)] [--grace S]\n"
                  "  reconnect: N clients open their first poll (lp: last = 0) at --ramp, then all go and\n"
                  "          come back with a stale cursor (lp: last = 1): errors, bus_bus reads, time\n"
                  "  departures: N parked clients vanish at once: time until the server holds none, RSS\n"
+                 "  mixed:  N WebSockets and [--long-polls M] long polls on one channel, one publish: all\n"
+                 "          delivered, bus_bus reads for the wake-up\n"
                  "Prints one JSON line of figures, then a human-readable line starting with '#'.\n");
     std::exit(2);
 }
@@ -81,9 +85,12 @@ char const* name_of(scenario s)
     case scenario::stream: return "stream";
     case scenario::reconnect: return "reconnect";
     case scenario::departures: return "departures";
+    case scenario::mixed: return "mixed";
     }
     return "?";
 }
+
+char const* name_of(transport_kind t) { return t == transport_kind::http ? "http" : "websocket"; }
 
 options parse_options(int argc, char** argv)
 {
@@ -106,7 +113,13 @@ options parse_options(int argc, char** argv)
             else if (v == "stream") o.mode = scenario::stream;
             else if (v == "reconnect") o.mode = scenario::reconnect;
             else if (v == "departures") o.mode = scenario::departures;
-            else usage("--mode: hold, fanout, stream, reconnect or departures");
+            else if (v == "mixed") o.mode = scenario::mixed;
+            else usage("--mode: hold, fanout, stream, reconnect, departures or mixed");
+        }
+        else if (flag == "--transport") {
+            if (v == "http") o.transport = transport_kind::http;
+            else if (v == "websocket") o.transport = transport_kind::websocket;
+            else usage("--transport: http or websocket");
         }
         else if (flag == "--route") {
             if (v == "poll") o.route = lp_route::poll;
@@ -128,6 +141,8 @@ options parse_options(int argc, char** argv)
         else if (flag == "--longpolling-path") o.longpolling_path = v;
         else if (flag == "--sub-path") o.sub_path = v;
         else if (flag == "--pub-path") o.pub_path = v;
+        else if (flag == "--ws-path") o.ws_path = v;
+        else if (flag == "--long-polls") o.long_polls = to_count(flag, v);
         else if (flag == "--channel") o.channel = v;
         else if (flag == "--label") o.label = v;
         else if (flag == "--messages") o.messages = to_count(flag, v);
@@ -153,6 +168,10 @@ options parse_options(int argc, char** argv)
         usage("--rounds must be at least 1");
     if (o.target == target_kind::nchan && o.route == lp_route::get)
         usage("--route get is for --target lp");
+    if (o.mode == scenario::mixed)
+        o.rounds = 1; // one publish: each long poll's answer ends it
+    if (o.transport == transport_kind::websocket && o.mode != scenario::hold && o.mode != scenario::fanout)
+        usage("--transport websocket is for --mode hold or fanout (mixed always has both)");
     if (o.channel.empty()) {
         auto const now = std::chrono::system_clock::now().time_since_epoch();
         o.channel = std::string("bench-") + name_of(o.mode) + "-" + std::to_string(::getpid()) + "-"

@@ -8,13 +8,16 @@
 namespace bench {
 
 enum class target_kind { lp, nchan };
-enum class scenario { hold, fanout, stream, reconnect, departures };
+enum class scenario { hold, fanout, stream, reconnect, departures, mixed };
+enum class transport_kind { http, websocket };
 enum class lp_route { poll, get };
 
 struct options {
     target_kind target = target_kind::lp;
     scenario mode = scenario::hold;
     lp_route route = lp_route::poll; ///< lp only: Odoo's POST /longpolling/poll or GET .../countdown/<s>
+    /// The subscribers' transport: long polls, or WebSockets (hold, fanout; lp: Odoo's /websocket).
+    transport_kind transport = transport_kind::http;
 
     std::size_t clients = 1000;
     double seconds = 10;     ///< hold: how long the polls stay parked once all are
@@ -38,6 +41,7 @@ struct options {
     // nchan: its subscriber and publisher locations, the channel id appended.
     std::string sub_path = "/sub/";
     std::string pub_path = "/pub/";
+    std::string ws_path = "/ws/"; ///< its WebSocket subscriber location
 
     std::string channel; ///< default: a fresh name per run
     std::string label;   ///< copied into the JSON line
@@ -45,6 +49,9 @@ struct options {
     // fanout: publishes, one at a time, each once all polls are parked again
     std::size_t rounds = 1;
     bool repoll_at_once = false; ///< re-poll as soon as answered (Odoo's client), else at --ramp
+
+    // mixed: --clients WebSockets and this many long polls on the same channel, one publish
+    std::size_t long_polls = 1000;
 
     // stream
     std::size_t messages = 2000;
@@ -57,5 +64,6 @@ options parse_options(int argc, char** argv);
 
 char const* name_of(target_kind);
 char const* name_of(scenario);
+char const* name_of(transport_kind);
 
 } // namespace bench

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -73,6 +74,20 @@ double own_cpu_seconds()
     ::getrusage(RUSAGE_SELF, &u);
     auto secs = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+void raise_descriptor_limit(std::size_t clients, char const* program)
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && clients + 32 > limit.rlim_cur)
+        std::fprintf(stderr, "%s: warning: %zu clients but only %llu file descriptors allowed\n", program, clients,
+                     static_cast<unsigned long long>(limit.rlim_cur));
 }
 
 } // namespace bench

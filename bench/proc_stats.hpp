@@ -1,6 +1,7 @@
-// What /proc says about a process: resident memory and CPU time.
+// What /proc says about a process (resident memory, CPU time), and this process's descriptor limit.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -22,5 +23,9 @@ std::optional<std::int64_t> cpu_ns(int pid);
 
 /// This process's own CPU time (user + system).
 double own_cpu_seconds();
+
+/// One descriptor per client: raises this process's soft limit to the hard one, and warns on
+/// stderr (as `program`) when that is still too few for `clients`.
+void raise_descriptor_limit(std::size_t clients, char const* program);
 
 } // namespace bench

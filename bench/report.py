@@ -62,6 +62,8 @@ def ratio(ours, theirs):
 
 def title(label):
     kind, _, rest = label.partition("-")
+    if kind == "ws":
+        return "WebSocket " + title(rest)
     names = {"hold": "hold", "fanout": "fanout", "storm": "re-poll storm", "stream": "stream",
              "reconnect": "reconnect storm", "departures": "departures", "sio": "Socket.IO"}
     return f"{names.get(kind, kind)} {rest}".strip()
@@ -81,6 +83,10 @@ def rows_for(label, runs, all_runs):
     lp = runs.get("lp")
     nc = runs.get("nchan") or runs.get("node")  # Socket.IO: the reference Node server
     kind = label.split("-")[0]
+    ws = kind == "ws"  # ws-hold, ws-fanout, ws-mixed: WebSocket subscribers
+    if ws:
+        kind = label.split("-")[1]
+    held = "idle WebSocket" if ws else "parked poll"
     rows = []
 
     def add(figure, a, b, show=fmt, compare=True):
@@ -97,14 +103,15 @@ def rows_for(label, runs, all_runs):
         def pse(r):
             return "—" if failed(r) else f"{fmt(get(r, 'parked'))} / {fmt(get(r, 'still_open'))} / {fmt(get(r, 'errors'))}"
         rows.append((title(label) + route, f"after {fmt(secs)} s: parked / still open / errors", pse(lp), pse(nc), "—"))
-        add("server RSS per parked poll (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
+        add(f"server RSS per {held} (KiB)", kib(get(lp, "server", "rss_per_parked_poll_bytes")),
             kib(get(nc, "server", "rss_per_parked_poll_bytes")), lambda v: fmt(v, digits=2))
         add("server RSS, all parked (MiB)", kib(get(lp, "server", "rss_peak_kib")),
             kib(get(nc, "server", "rss_peak_kib")), lambda v: fmt(v, digits=1))
         add("server CPU, opening + holding (s)", get(lp, "server", "cpu_s"), get(nc, "server", "cpu_s"),
             lambda v: fmt(v, digits=2))
         if not label.endswith("-get"):
-            add("bus_bus reads per new poll", get(lp, "bus_queries_per_new_poll"), None, lambda v: fmt(v, digits=3),
+            add("bus_bus reads per new " + ("WebSocket" if ws else "poll"), get(lp, "bus_queries_per_new_poll"), None,
+                lambda v: fmt(v, digits=3),
                 compare=False)
     elif kind in ("fanout", "storm"):
         rounds = get(lp, "rounds") or get(nc, "rounds")
@@ -136,10 +143,33 @@ def rows_for(label, runs, all_runs):
         if floor is not None:
             rows.append((title(label), f"kernel floor: {fmt(clients)} bare loopback sends, no server (ms)",
                          fmt(floor, digits=1), fmt(floor, digits=1), "—"))
+            def per_floor(r):
+                p99 = get(r, "latency_ms", "p99")
+                return None if failed(r) or p99 is None or not floor else p99 / floor
+            add("latency p99 / kernel floor", per_floor(lp), per_floor(nc), lambda v: fmt(v, digits=2))
         add("server CPU per fan-out (ms)", get(lp, "server", "cpu_ms_per_fanout"),
             get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
         add("bus_bus reads per wake-up (publish → last answer)", get(lp, "bus_queries_per_wakeup"), None,
             lambda v: fmt(v, digits=2), compare=False)
+    elif kind == "mixed":
+        def subscribed(r):
+            return "—" if failed(r) or not r else f"{fmt(get(r, 'websockets'))} + {fmt(get(r, 'long_polls'))}"
+        rows.append((title(label), "WebSockets + long polls on one channel, all subscribed", subscribed(lp),
+                     subscribed(nc), "—"))
+        def delivered(r):
+            if failed(r) or not r:
+                return "—"
+            return (f"{fmt(get(r, 'delivered_websockets'))} + {fmt(get(r, 'delivered_long_polls'))} / "
+                    f"{fmt(get(r, 'expected'))}")
+        rows.append((title(label), "one publish: delivered (WebSockets + long polls) / expected", delivered(lp),
+                     delivered(nc), "—"))
+        add("bus_bus reads for the wake-up", get(lp, "bus_queries_per_wakeup"), None, compare=False)
+        for who in ("websockets", "long_polls"):
+            for p in ("p50", "p99"):
+                add(f"latency {p}, {who.replace('_', ' ')} (ms)", get(lp, f"latency_ms_{who}", p),
+                    get(nc, f"latency_ms_{who}", p), lambda v: fmt(v, digits=1))
+        add("server CPU for the fan-out (ms)", get(lp, "server", "cpu_ms_per_fanout"),
+            get(nc, "server", "cpu_ms_per_fanout"), lambda v: fmt(v, digits=1))
     elif kind == "reconnect":
         def errs(r, phase):
             if failed(r):
@@ -232,14 +262,7 @@ def targets(all_runs, quick):
                    f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))} delivered, p99 {fmt(p99, digits=1)} ms "
                    f"vs nchan {fmt(np99, digits=1)} ms: ratio {ratio(p99, np99)}, needed ≤ 0.50)")
         floor = floor_ms(all_runs, 10000)
-        if floor is not None and p99 is not None:
-            out.append(f"- fanout 10,000: p99 ≤ 1.25× the kernel floor (issue 11): {verdict(p99 <= 1.25 * floor)} "
-                       f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
-                       f"nchan {ratio(np99, floor)}×)")
-        cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
-        if cpu is not None and ncpu:
-            out.append(f"- fanout 10,000: server CPU per fan-out ≤ ½ nchan's (issue 11): {verdict(cpu <= ncpu / 2)} "
-                       f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
+        out += floor_and_cpu_targets("fanout 10,000", "(issue 11)", fan, nfan, floor)
         if floor is not None:
             out.append(f"  - the kernel alone needs {fmt(floor, digits=1)} ms for 10,000 loopback sends here "
                        f"(`lp-send-floor`): no one-thread server can go below {ratio(floor, np99)} of nchan's p99 "
@@ -278,6 +301,7 @@ def targets(all_runs, quick):
                    f"reference's: {verdict(ok)} ({fmt(kib(per), digits=2)} KiB per client vs "
                    f"{fmt(kib(get(ref, 'rss_per_client_bytes')), digits=2)} KiB; p99 {fmt(p99, digits=1)} ms vs "
                    f"{fmt(rp99, digits=1)} ms: ratio {ratio(p99, rp99)}, needed ≤ 0.50)")
+    out += websocket_targets(all_runs)
     st = get(all_runs, "stream-1k", "lp")
     if failed(st):
         out.append("- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: **not measured**")
@@ -286,6 +310,49 @@ def targets(all_runs, quick):
         out.append(f"- stream ≥ 100,000 delivered notifications/s with 1,000 re-polling clients, no loss/dup: "
                    f"{verdict(ok)} ({fmt(st.get('delivered_per_s'))}/s, lost {fmt(st.get('lost'))}, "
                    f"duplicated {fmt(st.get('duplicated'))}; latency p99 {fmt(get(st, 'latency_ms', 'p99'), digits=0)} ms)")
+    return out
+
+
+def floor_and_cpu_targets(what, issue, fan, nfan, floor):
+    """p99 ≤ 1.25× the kernel floor, server CPU per fan-out ≤ ½ nchan's: the lines that can be told."""
+    out = []
+    p99, np99 = get(fan, "latency_ms", "p99"), get(nfan, "latency_ms", "p99")
+    if floor and p99 is not None:
+        out.append(f"- {what}: p99 ≤ 1.25× the kernel floor {issue}: {verdict(p99 <= 1.25 * floor)} "
+                   f"(p99 {fmt(p99, digits=1)} ms, floor {fmt(floor, digits=1)} ms: {ratio(p99, floor)}×; "
+                   f"nchan {ratio(np99, floor)}×)")
+    cpu, ncpu = get(fan, "server", "cpu_ms_per_fanout"), get(nfan, "server", "cpu_ms_per_fanout")
+    if cpu is not None and ncpu:
+        out.append(f"- {what}: server CPU per fan-out ≤ ½ nchan's {issue}: {verdict(cpu <= ncpu / 2)} "
+                   f"({fmt(cpu, digits=1)} vs {fmt(ncpu, digits=1)} ms: {ratio(cpu, ncpu)})")
+    return out
+
+
+def websocket_targets(all_runs):
+    """Issue 9's WebSocket targets, for the runs that have them."""
+    out = []
+    hold_label = next((label for label in all_runs if label.startswith("ws-hold-")), None)
+    hold = get(all_runs, hold_label, "lp") if hold_label else None
+    if hold_label and not failed(hold):
+        per, n = get(hold, "server", "rss_per_parked_poll_bytes"), hold.get("clients")
+        ok = (n >= 18000 and hold.get("errors") == 0 and hold.get("parked") == n and hold.get("still_open") == n
+              and per is not None and per <= 2048)
+        out.append(f"- WebSocket hold, 18,000+ idle subscribed WebSockets, ≤ 2 KiB server RSS each: {verdict(ok)} "
+                   f"({fmt(hold.get('parked'))} of {fmt(n)} subscribed, {fmt(hold.get('still_open'))} still open, "
+                   f"{fmt(hold.get('errors'))} errors, {fmt(kib(per), digits=2)} KiB each; nchan "
+                   f"{fmt(kib(get(all_runs, hold_label, 'nchan', 'server', 'rss_per_parked_poll_bytes')), digits=2)} KiB)")
+    fan, nfan = get(all_runs, "ws-fanout-10k", "lp"), get(all_runs, "ws-fanout-10k", "nchan")
+    if not failed(fan):
+        out.append(f"- WebSocket fan-out to 10,000, all delivered: {verdict(fan.get('delivered') == fan.get('expected'))} "
+                   f"({fmt(fan.get('delivered'))}/{fmt(fan.get('expected'))})")
+        out += floor_and_cpu_targets("WebSocket fan-out to 10,000", "(issue 9)", fan, nfan, floor_ms(all_runs, 10000))
+    mixed = get(all_runs, "ws-mixed-10k", "lp")
+    if not failed(mixed):
+        reads = get(mixed, "bus_queries_per_wakeup")
+        ok = reads == 1 and mixed.get("delivered") == mixed.get("expected")
+        out.append(f"- 10,000 WebSockets + 1,000 long polls, one NOTIFY: exactly one bus_bus read, all delivered: "
+                   f"{verdict(ok)} ({fmt(reads)} read(s); {fmt(mixed.get('delivered'))}/{fmt(mixed.get('expected'))} "
+                   f"delivered)")
     return out
 
 
@@ -327,7 +394,10 @@ def main():
           "Socket.IO rows compare ours with the reference Node server (`bench/socketio_reference.mjs`, socket.io 4.8 "
           "from npm) in the nchan column: `lp-sio-bench` connects raw WebSocket clients (Engine.IO v4, namespace "
           "`/examples`), samples the server's RSS, then a controller emits `broadcast`, re-emitted by the server to "
-          "every other client; latency runs from just before that write to each client's read.")
+          "every other client; latency runs from just before that write to each client's read. "
+          "WebSocket rows (`ws-`): ours is Odoo's `/websocket` (a subscribe message to the channel), nchan its "
+          "websocket subscriber location; RSS per idle WebSocket is counted like RSS per parked poll; "
+          "`ws-mixed` has WebSockets and long polls on one channel and one NOTIFY (ours only).")
     print()
     print("| scenario | figure | ours | nchan | ours/nchan |")
     print("|---|---|---:|---:|---:|")

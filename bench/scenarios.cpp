@@ -4,6 +4,7 @@
 #include "bench/proc_stats.hpp"
 #include "bench/report.hpp"
 #include "bench/target.hpp"
+#include "bench/ws_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -41,19 +42,13 @@ asio::awaitable<std::invoke_result_t<F&>> off_thread(F f)
     co_return result.get();
 }
 
-asio::awaitable<void> pause_for(std::chrono::steady_clock::duration d)
-{
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(use_tuple);
-}
-
 double seconds_since(std::int64_t start_ns) { return static_cast<double>(now_ns() - start_ns) / 1e9; }
 
 /// Everything a scenario works with.
 struct run {
     options const& o;
     target& t;
-    fleet& clients;
+    subscriber_fleet& clients;
     json::object figures;
     std::optional<proc_sample> server_before;
     double own_cpu_before = 0;
@@ -73,19 +68,18 @@ asio::awaitable<bool> server_quiet(int pid)
     co_return true;
 }
 
-/// Waits until every client has its request out and the server has parked them all: as the
-/// target counts them (nchan's channel info), else when the server has gone quiet (this
-/// server), else one more second. False at the timeout.
-asio::awaitable<bool> wait_parked(run& r)
+/// Waits until every client of `f` has its request (subscription) out and the server holds
+/// them all: as the server counts them (its stats route, nchan's channel info), else when the
+/// server has gone quiet, else one more second. False at the timeout.
+asio::awaitable<bool> wait_parked(run& r, subscriber_fleet& f)
 {
     auto const deadline = now_ns() + static_cast<std::int64_t>(r.o.timeout * 1e9);
-    auto const n = r.o.clients;
+    auto const n = f.size();
     while (now_ns() < deadline) {
-        if (r.clients.started() == n && r.clients.written() + r.clients.failed() >= n
-            && r.clients.waiting() + r.clients.failed() + r.clients.finished() >= n) {
-            auto const expected = r.clients.waiting();
-            auto const answered = r.clients.answers();
-            auto const parked = co_await off_thread([&] { return r.t.parked(answered); });
+        if (f.started() == n && f.written() + f.failed() >= n && f.waiting() + f.failed() + f.finished() >= n) {
+            auto const expected = f.waiting();
+            auto const answered = f.answers();
+            auto const parked = co_await off_thread([&] { return f.held_by_server(answered); });
             if (parked && *parked >= expected) {
                 r.figures["parked_seen_by_server"] = *parked;
                 co_return true;
@@ -104,6 +98,8 @@ asio::awaitable<bool> wait_parked(run& r)
     }
     co_return false;
 }
+
+asio::awaitable<bool> wait_parked(run& r) { return wait_parked(r, r.clients); }
 
 void add_server_figures(run& r, std::optional<proc_sample> const& at_peak, std::optional<proc_sample> const& at_end,
                         std::size_t parked)
@@ -183,7 +179,7 @@ asio::awaitable<void> hold(run& r)
     auto const end = sample_process(r.o.server_pid);
     auto const waiting = r.clients.waiting();
     auto const answered = r.clients.answers();
-    auto const server_count = co_await off_thread([&] { return r.t.parked(answered); });
+    auto const server_count = co_await off_thread([&] { return r.clients.held_by_server(answered); });
     // Parked: as the server counts them where it can tell (nchan), else polls still unanswered.
     auto const parked = server_count ? std::min(*server_count, waiting) : waiting;
     // Nothing is published: a poll answered while holding (503, timeout...) is an error.
@@ -213,7 +209,7 @@ asio::awaitable<std::optional<double>> wait_none_held(run& r)
     auto const start = now_ns();
     auto const deadline = start + static_cast<std::int64_t>(r.o.timeout * 1e9);
     while (now_ns() < deadline) {
-        auto const held = co_await off_thread([&] { return r.t.parked(0); });
+        auto const held = co_await off_thread([&] { return r.clients.held_by_server(0); });
         if (!held)
             co_return std::nullopt;
         if (*held == 0)
@@ -392,7 +388,9 @@ asio::awaitable<void> fanout(run& r, message_log& log)
     auto summary = latency_summary(pooled);
     r.figures["all_parked"] = all_parked;
     r.figures["rounds"] = rounds_done;
-    r.figures["repoll"] = r.o.repoll_at_once ? "at once" : "paced";
+    r.figures["repoll"] = r.o.transport == transport_kind::websocket ? "none (WebSocket)"
+                          : r.o.repoll_at_once                        ? "at once"
+                                                                      : "paced";
     r.figures["delivered"] = delivered;
     r.figures["expected"] = n * rounds;
     r.figures["errors"] = n * rounds - delivered;
@@ -535,6 +533,79 @@ asio::awaitable<void> stream(run& r, message_log& st)
                                 + server_text(r.figures));
 }
 
+// --- mixed: WebSockets and long polls on one channel, one publish ---
+
+/// From the publish to each delivery, for the clients of `f` that got message 1 (the only
+/// one: each client's latest answer or message is it).
+std::vector<double> latencies_of(subscriber_fleet& f, std::int64_t sent_ns)
+{
+    std::vector<double> ms;
+    for (auto const& c : f.clients())
+        if (c.delivered > 0)
+            ms.push_back(static_cast<double>(c.answered_ns - sent_ns) / 1e6);
+    return ms;
+}
+
+asio::awaitable<void> mixed(run& r, subscriber_fleet& polls, message_log& log)
+{
+    co_await off_thread([&] { r.t.prepare(); });
+    log.latency_by_seq.resize(2); // where the answers' accounting files message 1's latencies (pooled)
+    auto const executor = co_await asio::this_coro::executor;
+    asio::co_spawn(executor, r.clients.open_all(), asio::detached);
+    asio::co_spawn(executor, polls.open_all(), asio::detached);
+    bool all_parked = co_await wait_parked(r, r.clients);
+    all_parked = co_await wait_parked(r, polls) && all_parked;
+    r.figures["all_parked"] = all_parked;
+    r.figures["websockets"] = r.clients.waiting();
+    r.figures["long_polls"] = polls.waiting();
+    auto const peak = sample_process(r.o.server_pid);
+    co_await pause_for(100ms);
+    auto const before = co_await off_thread([&] { return r.t.counters(); });
+    auto const cpu_at_publish = cpu_ns(r.o.server_pid);
+    co_await off_thread([&] { r.t.publish(1, log.published_ns[1]); });
+    auto const n = r.clients.size() + polls.size();
+    auto const deadline = now_ns() + static_cast<std::int64_t>(r.o.timeout * 1e9);
+    while (log.delivered[1] + r.clients.failed() + polls.failed() + log.dropped < n && now_ns() < deadline)
+        co_await pause_for(1ms);
+    auto const cpu_at_end = cpu_ns(r.o.server_pid);
+    auto const after = co_await off_thread([&] { return r.t.counters(); });
+    auto const end = sample_process(r.o.server_pid);
+    r.clients.stop();
+    polls.stop();
+
+    auto const sent = log.published_ns[1].load();
+    auto ws_ms = latencies_of(r.clients, sent);
+    auto poll_ms = latencies_of(polls, sent);
+    r.figures["delivered_websockets"] = ws_ms.size();
+    r.figures["delivered_long_polls"] = poll_ms.size();
+    r.figures["delivered"] = log.delivered[1];
+    r.figures["expected"] = n;
+    r.figures["errors"] = n - log.delivered[1];
+    auto kinds = error_object(r.clients.errors());
+    for (auto const& [what, count] : polls.errors())
+        kinds[std::string("long poll: ") + what] = count;
+    r.figures["error_kinds"] = std::move(kinds);
+    r.figures["latency_ms_websockets"] = latency_summary(ws_ms);
+    r.figures["latency_ms_long_polls"] = latency_summary(poll_ms);
+    auto growth = counter_growth(before, after);
+    if (auto const* f = growth.if_contains("bus_selects"))
+        r.figures["bus_queries_per_wakeup"] = *f;
+    r.figures["server_counters_wakeup"] = std::move(growth);
+    add_server_figures(r, peak, end, 0);
+    if (auto* s = r.figures.if_contains("server"); s && cpu_at_publish && cpu_at_end)
+        s->get_object()["cpu_ms_per_fanout"] = number(static_cast<double>(*cpu_at_end - *cpu_at_publish) / 1e6, 1);
+    print_report(r.figures, std::string(name_of(r.o.target)) + " mixed: one publish to " + std::to_string(r.clients.size())
+                                + " WebSockets and " + std::to_string(polls.size()) + " long polls: "
+                                + std::to_string(ws_ms.size()) + " + " + std::to_string(poll_ms.size())
+                                + " delivered, latency p99 " + fixed(r.figures["latency_ms_websockets"].at("p99").to_number<double>(), 1)
+                                + " / " + fixed(r.figures["latency_ms_long_polls"].at("p99").to_number<double>(), 1) + " ms"
+                                + (r.figures.contains("bus_queries_per_wakeup")
+                                       ? ", bus_bus queries for the wake-up "
+                                             + fixed(r.figures["bus_queries_per_wakeup"].to_number<double>(), 0)
+                                       : std::string())
+                                + server_text(r.figures));
+}
+
 } // namespace
 
 int run_scenario(options const& o)
@@ -542,8 +613,11 @@ int run_scenario(options const& o)
     asio::io_context io(1);
     auto t = o.target == target_kind::lp ? make_lp_target(o) : make_nchan_target(o);
 
-    message_log log(o.mode == scenario::stream ? o.messages : o.mode == scenario::fanout ? o.rounds : 0);
-    fleet* subscribers = nullptr;
+    message_log log(o.mode == scenario::stream                                   ? o.messages
+                    : o.mode == scenario::fanout || o.mode == scenario::mixed ? o.rounds
+                                                                                : 0);
+    subscriber_fleet* polls = nullptr; ///< the long-poll fleet, for its error counts
+    subscriber_fleet* sockets = nullptr; ///< the WebSocket fleet
 
     // Counts the numbered messages an answer brought, in order, once each.
     auto account = [&](client& c, answer const& a) {
@@ -567,10 +641,10 @@ int run_scenario(options const& o)
                 ++log.delivered[seq];
                 if (auto sent = log.published_ns[seq].load(); sent > 0) {
                     double const ms = static_cast<double>(c.answered_ns - sent) / 1e6;
-                    if (o.mode == scenario::fanout)
-                        log.latency_by_seq[seq].push_back(ms);
-                    else
+                    if (o.mode == scenario::stream)
                         log.latency_ms.push_back(ms);
+                    else
+                        log.latency_by_seq[seq].push_back(ms);
                 }
             }
         }
@@ -579,18 +653,19 @@ int run_scenario(options const& o)
     auto on_answer = [&](client& c, response const& reply) -> next_step {
         answer a = t->read(c, reply);
         if (!a.ok)
-            subscribers->note_error(a.error);
+            polls->note_error(a.error);
         switch (o.mode) {
         case scenario::hold:
         case scenario::reconnect:
         case scenario::departures:
             if (a.ok) // Nothing is published: any answer while holding is a failure of the hold.
-                subscribers->note_error("answered while parked: HTTP " + std::to_string(reply.result_int()));
+                polls->note_error("answered while parked: HTTP " + std::to_string(reply.result_int()));
             return next_step::stop;
         case scenario::fanout:
+        case scenario::mixed:
             if (!a.ok || a.seqs.empty()) {
                 if (a.ok)
-                    subscribers->note_error("answered without the message");
+                    polls->note_error("answered without the message");
                 ++log.dropped;
                 return next_step::stop;
             }
@@ -608,16 +683,44 @@ int run_scenario(options const& o)
         }
         return next_step::stop;
     };
-    fleet clients(io, *t, o, on_answer);
-    subscribers = &clients;
 
-    run r{o, *t, clients, {}, sample_process(o.server_pid), own_cpu_seconds()};
+    // A WebSocket stays subscribed: its messages are counted, nothing is asked again.
+    auto on_message = [&](client& c, answer const& a) {
+        if (!a.ok)
+            sockets->note_error(a.error);
+        else if (o.mode == scenario::hold)
+            sockets->note_error("a message while holding");
+        else
+            account(c, a);
+    };
+
+    std::unique_ptr<subscriber_fleet> subscribers, long_polls;
+    if (o.transport == transport_kind::websocket || o.mode == scenario::mixed) {
+        subscribers = std::make_unique<ws_fleet>(io, *t, o, o.clients, on_message);
+        sockets = subscribers.get();
+        if (o.mode == scenario::mixed) {
+            long_polls = std::make_unique<fleet>(io, *t, o, o.long_polls, on_answer);
+            polls = long_polls.get();
+        }
+    }
+    else {
+        subscribers = std::make_unique<fleet>(io, *t, o, o.clients, on_answer);
+        polls = subscribers.get();
+    }
+
+    run r{o, *t, *subscribers, {}, sample_process(o.server_pid), own_cpu_seconds()};
+    char const* route = o.target == target_kind::nchan ? "nchan longpoll"
+                        : o.route == lp_route::get    ? "GET countdown"
+                                                      : "POST /longpolling/poll";
+    if (o.mode == scenario::mixed)
+        route = o.target == target_kind::nchan ? "nchan websocket + longpoll" : "GET /websocket + POST /longpolling/poll";
+    else if (o.transport == transport_kind::websocket)
+        route = o.target == target_kind::nchan ? "nchan websocket" : "GET /websocket (Odoo 16-18)";
     r.figures = {{"target", name_of(o.target)},
                  {"mode", name_of(o.mode)},
+                 {"transport", o.mode == scenario::mixed ? "both" : name_of(o.transport)},
                  {"clients", o.clients},
-                 {"route", o.target == target_kind::nchan ? "nchan longpoll"
-                           : o.route == lp_route::get  ? "GET countdown"
-                                                       : "POST /longpolling/poll"}};
+                 {"route", route}};
     if (!o.label.empty())
         r.figures["label"] = o.label;
     if (o.mode == scenario::hold)
@@ -631,6 +734,7 @@ int run_scenario(options const& o)
         case scenario::stream: co_await stream(r, log); break;
         case scenario::reconnect: co_await reconnect(r); break;
         case scenario::departures: co_await departures(r); break;
+        case scenario::mixed: co_await mixed(r, *long_polls, log); break;
         }
     };
     asio::co_spawn(io, supervisor(), [&](std::exception_ptr e) {
@@ -643,10 +747,15 @@ int run_scenario(options const& o)
             }
             status = 1;
         }
-        clients.stop();
+        subscribers->stop();
+        if (long_polls)
+            long_polls->stop();
         io.stop();
     });
     io.run();
+    // Let the clients' coroutines see their closed sockets and end while their fleets exist.
+    io.restart();
+    io.run_for(std::chrono::seconds(2));
     return status;
 }
 

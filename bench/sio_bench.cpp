@@ -4,8 +4,10 @@
 // RSS per connected client, then R broadcasts to all of them: a controller connection sends
 // 42<nsp>,["broadcast",{"round":r,...}] and the server re-emits it to every other socket; the
 // latency is from just before that write to each client's read. Figures only, no assertions.
+#include "bench/event_loop.hpp"
 #include "bench/proc_stats.hpp"
 #include "bench/report.hpp"
+#include "bench/source_address.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,8 +22,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/json.hpp>
-
-#include <sys/resource.h>
 
 #include <chrono>
 #include <csignal>
@@ -42,6 +42,8 @@ using bench::error_object;
 using bench::fixed;
 using bench::latency_summary;
 using bench::number;
+using bench::now_ns;
+using bench::pause_for;
 using bench::print_report;
 
 struct options {
@@ -105,18 +107,6 @@ options parse(int argc, char** argv)
     return o;
 }
 
-std::int64_t now_ns()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-asio::awaitable<void> pause_for(std::chrono::steady_clock::duration d)
-{
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(use_tuple);
-}
-
 struct sio_run {
     explicit sio_run(options const& opts) : o(opts) {}
     options const& o;
@@ -138,11 +128,10 @@ struct sio_run {
     {
         auto ws = std::make_unique<websocket>(co_await asio::this_coro::executor);
         auto& socket = beast::get_lowest_layer(*ws).socket();
-        socket.open(tcp::v4());
-        auto const source = asio::ip::address_v4(
-            (127u << 24) | static_cast<unsigned>(2 + index % static_cast<std::size_t>(o.source_addresses)));
         boost::system::error_code ec;
-        socket.bind(tcp::endpoint(source, 0), ec); // loopback aliases: more ephemeral ports
+        bench::open_from_source(socket, index, o.source_addresses, ec);
+        if (ec)
+            throw boost::system::system_error(ec, "socket");
         co_await socket.async_connect(tcp::endpoint(asio::ip::make_address(o.host), static_cast<unsigned short>(std::stoi(o.port))),
                                       asio::use_awaitable);
         co_await ws->async_handshake(o.host + ":" + o.port, o.path + "?EIO=4&transport=websocket", asio::use_awaitable);
@@ -307,11 +296,7 @@ struct sio_run {
 int main(int argc, char** argv)
 {
     auto const o = parse(argc, argv);
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
+    bench::raise_descriptor_limit(o.clients, "lp-sio-bench");
     std::signal(SIGPIPE, SIG_IGN);
     asio::io_context io(1);
     sio_run b(o);

@@ -1,4 +1,4 @@
-// The reference server for lp-sio-bench: socket.io 4.8 (installed from npm by scripts/bench,
+// The reference server for lp-sio-bench: socket.io 4.8.1 (bench/package.json, locked; npm ci by scripts/bench,
 // not committed), serving what /examples serves for the benchmark: a "broadcast" event
 // re-emitted to every other socket of the namespace. Prints "listening on PORT".
 //   node socketio_reference.mjs [PORT]   (0 or none: a free port)

@@ -1,5 +1,6 @@
-// This server: Odoo's JSON-RPC POST /longpolling/poll (or a plain GET countdown route), fed
-// by bus_bus rows and NOTIFY imbus exactly as Odoo 15 publishes them.
+// This server: Odoo's JSON-RPC POST /longpolling/poll (or a plain GET countdown route) and
+// Odoo 16-18's /websocket (a subscribe message, then one frame per dispatch), fed by bus_bus
+// rows and NOTIFY imbus exactly as Odoo 15 publishes them.
 #include "bench/blocking_http.hpp"
 #include "bench/http_client.hpp"
 #include "bench/pg_control.hpp"
@@ -71,7 +72,32 @@ public:
             a.error = "not a JSON-RPC result";
             return a;
         }
-        for (auto const& row : *rows) {
+        return read_rows(c, *rows);
+    }
+
+    std::string websocket_path() const override { return "/websocket?version=17.0-1"; }
+
+    std::string subscribe_message(client const& c) const override
+    {
+        return R"({"event_name":"subscribe","data":{"channels":[")" + o_.channel + R"("],"last":)"
+               + std::to_string(c.last_id) + "}}";
+    }
+
+    answer read_message(client& c, std::string_view text) const override
+    {
+        // One frame per dispatch: [{"id":..,"message":{"type":..,"payload":..}}, ...]
+        boost::system::error_code ec;
+        auto const v = json::parse(text, ec);
+        if (ec || !v.is_array())
+            return {false, {}, "not a JSON array of notifications"};
+        return read_rows(c, v.get_array());
+    }
+
+    /// Bus rows as the poll's result and the WebSocket's frames carry them.
+    static answer read_rows(client& c, json::array const& rows)
+    {
+        answer a;
+        for (auto const& row : rows) {
             auto const* o = row.if_object();
             auto const* id = o ? o->if_contains("id") : nullptr;
             if (!id || !id->is_int64()) {
@@ -100,18 +126,9 @@ public:
         // The server's stats route (scripts/bench starts it with --stats True): the bus's
         // waiting polls, or the handlers running for the GET route. Without it, the scenario
         // waits for the server to go quiet instead.
-        std::lock_guard lock(control_mutex_);
-        blocking_reply reply;
-        try {
-            reply = stats_.request("GET", o_.longpolling_path + "/stats", {}, {});
-        }
-        catch (std::exception const&) {
+        auto const v = stats();
+        if (!v.is_object())
             return std::nullopt; // no answer: fall back to waiting for the server to go quiet
-        }
-        boost::system::error_code ec;
-        auto const v = json::parse(reply.body, ec);
-        if (reply.status != 200 || ec || !v.is_object())
-            return std::nullopt;
         auto const* running = v.get_object().if_contains("handlers_running");
         if (!running || !running->is_number())
             return std::nullopt;
@@ -120,12 +137,10 @@ public:
             return handlers;
         json::value const* waiting = nullptr;
         json::value const* arriving = nullptr;
-        if (auto const* dbs = v.get_object().if_contains("databases"); dbs && dbs->is_object())
-            if (auto const* db = dbs->get_object().if_contains(o_.db); db && db->is_object())
-                if (auto const* bus = db->get_object().if_contains("bus"); bus && bus->is_object()) {
-                    waiting = bus->get_object().if_contains("waiting");
-                    arriving = bus->get_object().if_contains("arriving");
-                }
+        if (auto const* bus = database_figures(v, "bus")) {
+            waiting = bus->if_contains("waiting");
+            arriving = bus->if_contains("arriving");
+        }
         if (!waiting || !waiting->is_number())
             return std::nullopt;
         // A poll is held by the bus from the start, waits for the shared first read of the
@@ -134,6 +149,17 @@ public:
         if (arriving && arriving->is_number())
             held -= std::min(held, static_cast<std::size_t>(arriving->to_number<std::int64_t>()));
         return held > handlers ? held - handlers : 0;
+    }
+
+    std::optional<std::size_t> websockets_held() override
+    {
+        // /websocket clients whose subscription the socket hub holds.
+        auto const v = stats();
+        auto const* sockets = database_figures(v, "websockets");
+        auto const* n = sockets ? sockets->if_contains("subscribed") : nullptr;
+        if (!n || !n->is_number())
+            return std::nullopt;
+        return static_cast<std::size_t>(n->to_number<std::int64_t>());
     }
 
     void publish(std::uint64_t seq, std::atomic<std::int64_t>& sent_ns) override
@@ -158,6 +184,33 @@ public:
     }
 
 private:
+    /// The server's stats route (scripts/bench starts it with --stats True); null without it.
+    json::value stats()
+    {
+        std::lock_guard lock(control_mutex_);
+        blocking_reply reply;
+        try {
+            reply = stats_.request("GET", o_.longpolling_path + "/stats", {}, {});
+        }
+        catch (std::exception const&) {
+            return nullptr;
+        }
+        boost::system::error_code ec;
+        auto v = json::parse(reply.body, ec);
+        if (reply.status != 200 || ec || !v.is_object())
+            return nullptr;
+        return v;
+    }
+
+    /// stats()["databases"][<db>][`part`], if there.
+    json::object const* database_figures(json::value const& v, char const* part) const
+    {
+        auto const* dbs = v.is_object() ? v.get_object().if_contains("databases") : nullptr;
+        auto const* db = dbs && dbs->is_object() ? dbs->get_object().if_contains(o_.db) : nullptr;
+        auto const* figures = db && db->is_object() ? db->get_object().if_contains(part) : nullptr;
+        return figures ? figures->if_object() : nullptr;
+    }
+
     options const& o_;
     std::mutex control_mutex_;
     pg_control control_;  ///< reads and counts (business database)

@@ -1,5 +1,6 @@
 // nginx + nchan: long-poll subscribers (GET <sub_path><channel>, following Last-Modified and
-// Etag as nchan expects) and an HTTP publisher (POST <pub_path><channel>).
+// Etag as nchan expects), WebSocket subscribers (GET <ws_path><channel>, one text frame per
+// message) and an HTTP publisher (POST <pub_path><channel>).
 #include "bench/blocking_http.hpp"
 #include "bench/http_client.hpp"
 #include "bench/target.hpp"
@@ -53,17 +54,19 @@ public:
         c.last_modified = std::string(r[http::field::last_modified]);
         c.etag = std::string(r[http::field::etag]);
         // One message, or several as multipart/mixed: each bench message is {"seq":N}.
-        std::string_view body = r.body();
-        constexpr std::string_view key = "\"seq\":";
-        for (auto at = body.find(key); at != std::string_view::npos; at = body.find(key, at)) {
-            at += key.size();
-            std::uint64_t n = 0;
-            while (at < body.size() && body[at] >= '0' && body[at] <= '9')
-                n = n * 10 + static_cast<std::uint64_t>(body[at++] - '0');
-            a.seqs.push_back(n);
-        }
+        a.seqs = seqs_in(r.body());
         a.ok = true;
         return a;
+    }
+
+    std::string websocket_path() const override { return o_.ws_path + o_.channel; }
+
+    std::string subscribe_message(client const&) const override { return {}; }
+
+    answer read_message(client&, std::string_view text) const override
+    {
+        // One published message per frame, as it was posted.
+        return {true, seqs_in(text), {}};
     }
 
     void prepare() override {}
@@ -84,6 +87,8 @@ public:
             return std::nullopt;
         return static_cast<std::size_t>(n->to_number<std::int64_t>());
     }
+
+    std::optional<std::size_t> websockets_held() override { return parked(0); } // every kind counts
 
     void publish(std::uint64_t seq, std::atomic<std::int64_t>& sent_ns) override
     {
@@ -106,6 +111,20 @@ private:
 };
 
 } // namespace
+
+std::vector<std::uint64_t> seqs_in(std::string_view text)
+{
+    std::vector<std::uint64_t> seqs;
+    constexpr std::string_view key = "\"seq\":";
+    for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at)) {
+        at += key.size();
+        std::uint64_t n = 0;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+            n = n * 10 + static_cast<std::uint64_t>(text[at++] - '0');
+        seqs.push_back(n);
+    }
+    return seqs;
+}
 
 std::unique_ptr<target> make_nchan_target(options const& o) { return std::make_unique<nchan_target>(o); }
 

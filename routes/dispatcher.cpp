@@ -158,13 +158,8 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
     shape.cors = route.cors;
     if (route.cors && in.method == "OPTIONS") {
         // A browser's preflight for a cross-origin poll (the POS "sync server" setup).
-        outgoing_response preflight;
-        preflight.status = 204;
-        preflight.content_type = "text/plain";
-        preflight.headers = {{"Access-Control-Allow-Origin", "*"},
-                             {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                             {"Access-Control-Allow-Headers", "Origin, X-Requested-With, Content-Type, Accept, Authorization"},
-                             {"Access-Control-Max-Age", "86400"}};
+        auto preflight = cors::preflight("Origin, X-Requested-With, Content-Type, Accept, Authorization");
+        cors::allow_any_origin(preflight.headers);
         return preflight;
     }
     if (in.method != "GET" && !is_post) {
@@ -214,12 +209,12 @@ std::variant<outgoing_response, dispatcher::route_call> dispatcher::prepare(inco
 asio::awaitable<outgoing_response> dispatcher::dispatch(incoming_request in, asio::cancellation_slot client_gone)
 {
     reply_shape shape;
-    if (!raw_endpoints_.empty()) {
-        auto const path = std::string_view(in.target).substr(0, in.target.find('?'));
-        if (auto const raw = raw_endpoints_.find(std::string(path)); raw != raw_endpoints_.end())
-            co_return raw->second(in);
-    }
     try {
+        if (!raw_endpoints_.empty()) {
+            auto const path = std::string_view(in.target).substr(0, in.target.find('?'));
+            if (auto const raw = raw_endpoints_.find(std::string(path)); raw != raw_endpoints_.end())
+                co_return raw->second(in); // its errors are answered below, as a route's
+        }
         auto client_address = std::move(in.client_address);
         auto prepared = prepare(std::move(in), shape);
         if (auto* answer = std::get_if<outgoing_response>(&prepared))

@@ -33,6 +33,7 @@ struct incoming_request {
     std::string body;
     std::string client_address; ///< the peer's IP address (X-Forwarded-For's last with proxy_mode)
     std::string origin;         ///< the Origin header ("" when absent)
+    std::string host;           ///< the Host header
 };
 
 /// Matches requests to routes and runs their handlers under the longpolling_timeout deadline.

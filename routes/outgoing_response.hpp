@@ -1,6 +1,8 @@
 // The response the transport writes.
 #pragma once
 
+#include "routes/cors.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,7 +42,7 @@ struct ready_reply {
         out.body.reserve(open.size() + result_json.size() + close.size());
         out.body.append(open).append(result_json).append(close);
         if (cors)
-            out.headers.emplace_back("Access-Control-Allow-Origin", "*");
+            cors::allow_any_origin(out.headers);
         return out;
     }
 };

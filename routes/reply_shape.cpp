@@ -11,7 +11,7 @@ namespace {
 void add_cors(reply_shape const& shape, outgoing_response& out)
 {
     if (shape.cors)
-        out.headers.emplace_back("Access-Control-Allow-Origin", "*");
+        cors::allow_any_origin(out.headers);
 }
 } // namespace
 

@@ -52,6 +52,7 @@ struct websocket_request {
     std::string query;  ///< after '?', undecoded
     std::string cookie; ///< the Cookie header
     std::string origin; ///< the Origin header ("" when absent)
+    std::string host;   ///< the Host header
     std::string user_agent;
     services const* shared = nullptr; ///< the server's databases and bus (may be null)
 };

@@ -286,6 +286,16 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const&) {
          c.socketio_cors_origins = is_unset(v) ? std::vector<std::string>{} : split_list(v);
      }},
+    {"socketio_rate_limit_burst", "--socketio-rate-limit-burst", 0, "N",
+     "Socket.IO packets a client may send in a burst before the delay applies (default 100)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_rate_limit_burst = parse_number(v, what, 1, 1000000);
+     }},
+    {"socketio_rate_limit_delay", "--socketio-rate-limit-delay", 0, "SECONDS",
+     "Socket.IO: seconds per packet over a burst; faster closes the connection (default 0.01; 0: no limit)",
+     [](server_config& c, std::string const& v, std::string const& what) {
+         c.socketio_rate_limit_delay = parse_seconds(v, what);
+     }},
     {"socketio_allow_eio3", "--socketio-allow-eio3", 0, "BOOL", "serve socket.io 2.x clients (EIO=3) (default False)",
      [](server_config& c, std::string const& v, std::string const& what) { c.socketio_allow_eio3 = to_bool(v, what); }},
     {"socketio_listen_channel", "--socketio-listen-channel", 0, "CHANNEL",

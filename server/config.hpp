@@ -73,6 +73,8 @@ struct server_config {
     std::size_t socketio_max_payload = 1000000;                 ///< bytes of a POST body or message
     std::chrono::milliseconds socketio_connect_timeout{45000}; ///< to join a namespace
     std::vector<std::string> socketio_cors_origins{"*"};      ///< "*", or origins answered with credentials
+    std::size_t socketio_rate_limit_burst = 100;               ///< packets a client may send at once...
+    std::chrono::milliseconds socketio_rate_limit_delay{10};   ///< ...then one per delay on average, else closed
     bool socketio_allow_eio3 = false;                          ///< serve socket.io 2.x clients (EIO=3)
     bool socketio_conformance = false;                         ///< the official suites' echo servers
     std::string socketio_listen_channel = "socketio";          ///< PostgreSQL channel of the adapters' notifications

@@ -4,6 +4,7 @@
 
 #include "orm_bridge/limits_hit.hpp"
 #include "orm_bridge/log.hpp"
+#include "routes/cors.hpp"
 #include "server/lingering_close.hpp"
 #include "server/websocket_server.hpp"
 #include "server/server_metrics.hpp"
@@ -83,6 +84,7 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.query = query_at == std::string_view::npos ? std::string() : std::string(target.substr(query_at + 1));
     request.cookie = std::string(message[http::field::cookie]);
     request.origin = std::string(message[http::field::origin]);
+    request.host = std::string(message[http::field::host]);
     request.user_agent = std::string(message[http::field::user_agent]);
     return upgrade;
 }
@@ -316,7 +318,11 @@ void append_ready(std::string& to, ready_reply const& ready, unsigned version, b
         append_response(to, *ready.response, version, keep_alive);
         return;
     }
-    static header_list const none, cors{{"Access-Control-Allow-Origin", "*"}};
+    static header_list const none, cors = [] {
+        header_list any;
+        lp::cors::allow_any_origin(any);
+        return any;
+    }();
     append_head(to, 200, "application/json", ready.cors ? cors : none,
                 ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
     to.append(ready.open).append(ready.result_json).append(ready.close);
@@ -475,6 +481,7 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     in.content_type = std::string(message[http::field::content_type]);
     in.cookie = std::string(message[http::field::cookie]);
     in.origin = std::string(message[http::field::origin]);
+    in.host = std::string(message[http::field::host]);
     in.body = std::move(message.body());
     in.client_address = client_address(message, c.peer, limits_.proxy_mode);
     if (limits_.proxy_mode && !count_address(c, in.client_address))

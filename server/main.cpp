@@ -76,9 +76,13 @@ lp::socketio_settings socketio_settings(lp::server_config const& config)
     s.engine.ping_interval = config.socketio_ping_interval;
     s.engine.ping_timeout = config.socketio_ping_timeout;
     s.engine.max_payload = config.socketio_max_payload;
+    s.engine.max_queued = config.websocket_max_queued;
     s.engine.allow_eio3 = config.socketio_allow_eio3;
     s.engine.cors_origins = config.socketio_cors_origins;
     s.socketio.connect_timeout = config.socketio_connect_timeout;
+    s.socketio.max_payload = config.socketio_max_payload;
+    s.socketio.rate_limit_burst = config.socketio_rate_limit_burst;
+    s.socketio.rate_limit_delay = config.socketio_rate_limit_delay;
     s.conformance = config.socketio_conformance;
     s.listen_channel = config.socketio_listen_channel;
     return s;

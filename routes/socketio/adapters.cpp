@@ -20,6 +20,22 @@ message_board::channel& message_board::find(std::string const& db, std::string_v
     return channels_[db + '\n' + std::string(name)];
 }
 
+json::array message_board::take(adapter::getter get, json::array const& messages, json::array const& args,
+                                std::string_view channel)
+{
+    // An author's get that throws must not stop the channel: it takes nothing this time.
+    try {
+        return get(messages, args);
+    }
+    catch (std::exception const& e) {
+        log::error("socketio", "adapter get of channel '", channel, "' failed: ", e.what());
+    }
+    catch (...) {
+        log::error("socketio", "adapter get of channel '", channel, "' failed");
+    }
+    return {};
+}
+
 void message_board::notified(std::string const& db, std::string_view payload)
 {
     boost::system::error_code ec;
@@ -38,7 +54,7 @@ void message_board::notified(std::string const& db, std::string_view payload)
     // One get per group of identical listeners; those it takes something for are woken.
     for (auto group = ch.groups.begin(); group != ch.groups.end();) {
         ++notification_gets_;
-        auto taken = group->second.get(ch.messages, group->second.args);
+        auto taken = take(group->second.get, ch.messages, group->second.args, name->get_string());
         if (taken.empty()) {
             ++group;
             continue;

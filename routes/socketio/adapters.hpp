@@ -80,6 +80,9 @@ private:
         boost::json::array messages; ///< as get sees them, oldest first
         std::map<group_key, listener_group> groups;
     };
+    /// What `get` takes for a listener group; nothing (logged) when it throws.
+    static boost::json::array take(adapter::getter get, boost::json::array const& messages,
+                                   boost::json::array const& args, std::string_view channel);
     /// Entries are never erased: references stay valid across suspensions.
     channel& find(std::string const& db, std::string_view name);
 

@@ -142,7 +142,7 @@ private:
 };
 
 server::server(asio::any_io_executor executor, server_settings config, application& app)
-    : executor_(std::move(executor)), config_(std::move(config)), app_(app)
+    : executor_(std::move(executor)), config_(std::move(config)), app_(app), cors_(config_.cors_origins)
 {
 }
 
@@ -179,15 +179,16 @@ std::shared_ptr<server::state> server::create(int version, transport_kind transp
 
 void server::add_cors(outgoing_response& out, std::string const& origin) const
 {
-    auto const& allowed = config_.cors_origins;
-    if (std::find(allowed.begin(), allowed.end(), "*") != allowed.end()) {
-        out.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    }
-    else if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end()) {
-        out.headers.emplace_back("Access-Control-Allow-Origin", origin);
-        out.headers.emplace_back("Access-Control-Allow-Credentials", "true");
-        out.headers.emplace_back("Vary", "Origin");
-    }
+    cors_.add_headers(out.headers, origin);
+}
+
+std::string server::trusted_cookie(std::string const& cookie, std::string const& origin, std::string_view host) const
+{
+    if (cookie.empty() || cors_.trusts_cookies(origin, host))
+        return cookie;
+    // A page of another site may open a socket, but not as its visitor (CSRF): public.
+    log::debug("socketio", "Engine.IO handshake from origin '", origin, "': its cookies are not used");
+    return {};
 }
 
 outgoing_response server::error(int code, std::string const& origin) const
@@ -208,11 +209,7 @@ outgoing_response server::handle_http(incoming_request const& in)
     if (!q)
         return error(bad_request_code, in.origin);
     if (in.method == "OPTIONS") {
-        outgoing_response preflight;
-        preflight.status = 204;
-        preflight.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                             {"Access-Control-Allow-Headers", "Content-Type"},
-                             {"Access-Control-Max-Age", "86400"}};
+        auto preflight = cors::preflight("Content-Type");
         add_cors(preflight, in.origin);
         return preflight;
     }
@@ -224,7 +221,7 @@ outgoing_response server::handle_http(incoming_request const& in)
     if (q->sid.empty()) {
         if (in.method != "GET")
             return error(bad_handshake_method, in.origin);
-        auto st = create(version, transport_kind::polling, in.cookie);
+        auto st = create(version, transport_kind::polling, trusted_cookie(in.cookie, in.origin, in.host));
         outgoing_response out;
         out.content_type = "text/plain; charset=UTF-8";
         auto const open = st->machine.open_packet();
@@ -319,7 +316,7 @@ std::unique_ptr<websocket_handler> server::open_websocket(websocket_session& ws,
     if (version == 0)
         throw bad_request("Engine.IO: unsupported protocol version");
     if (q->sid.empty()) {
-        auto st = create(version, transport_kind::websocket, request.cookie);
+        auto st = create(version, transport_kind::websocket, trusted_cookie(request.cookie, request.origin, request.host));
         st->websocket = &ws;
         ws.send_text(encode_text(st->machine.open_packet()));
         auto handler = std::make_unique<socket_handler>(*this, st, false);
@@ -359,7 +356,13 @@ void server::websocket_message(std::shared_ptr<state> const& st, bool probe, std
         return;
     }
     session::received received;
-    if (p && !(binary && data.empty()))
+    if (data.size() > config_.max_payload) {
+        // As the reference server's WebSocket does: 1009, and the session ends.
+        if (auto* ws = std::exchange(st->websocket, nullptr))
+            ws->close(1009, "message larger than maxPayload");
+        st->machine.transport_closed(close_reason::transport_error);
+    }
+    else if (p && !(binary && data.empty()))
         received = st->machine.on_frame(*p);
     else {
         st->machine.transport_closed(close_reason::parse_error);

@@ -4,6 +4,7 @@
 // per session drives the heartbeat. An application (Socket.IO, or an echo) hears the sessions.
 #pragma once
 
+#include "routes/cors.hpp"
 #include "routes/dispatcher.hpp"
 #include "routes/socketio/engineio_session.hpp"
 #include "routes/websocket.hpp"
@@ -26,7 +27,8 @@ public:
     virtual void send(std::string_view data, bool binary = false) = 0;
     /// Ends the session (the application's parse error, a forced disconnect).
     virtual void close() = 0;
-    /// The handshake request's Cookie header, and its query string (undecoded).
+    /// The handshake request's Cookie header; "" when its Origin may not act with the user's
+    /// cookies (cors::origin_policy::trusts_cookies).
     virtual std::string const& cookie() const = 0;
 
     /// What the application keeps per session.
@@ -53,6 +55,8 @@ std::string random_id();
 struct server_settings : settings {
     /// Origins allowed to call cross-origin: "*" (any, without credentials), or exact
     /// origins (answered with credentials, so that cookies pass). Empty: no CORS headers.
+    /// The handshake's cookies count only without an Origin, from the server's own host, or
+    /// from an origin listed here.
     std::vector<std::string> cors_origins{"*"};
 };
 
@@ -87,11 +91,14 @@ private:
     std::shared_ptr<state> create(int version, transport_kind transport, std::string cookie);
     /// CORS headers for a request from `origin`.
     void add_cors(outgoing_response& out, std::string const& origin) const;
+    /// The handshake's Cookie header if its origin may act with it (cors::origin_policy), else "".
+    std::string trusted_cookie(std::string const& cookie, std::string const& origin, std::string_view host) const;
     outgoing_response error(int code, std::string const& origin) const;
 
     boost::asio::any_io_executor executor_;
     server_settings config_;
     application& app_;
+    cors::origin_policy cors_;
     std::unordered_map<std::string, std::shared_ptr<state>> sessions_;
 };
 

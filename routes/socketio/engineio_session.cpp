@@ -1,5 +1,7 @@
 #include "routes/socketio/engineio_session.hpp"
 
+#include "orm_bridge/limits_hit.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -155,8 +157,15 @@ void session::transport_closed(close_reason reason)
 
 void session::send(packet p)
 {
-    if (!closed())
-        outbox_.push_back(std::move(p));
+    if (closed())
+        return;
+    queued_bytes_ += p.data.size();
+    if (queued_bytes_ > config_.max_queued) {
+        count_limit_hit(limit::websocket_max_queued);
+        end(close_reason::transport_error);
+        return;
+    }
+    outbox_.push_back(std::move(p));
 }
 
 void session::end(close_reason reason)
@@ -165,6 +174,7 @@ void session::end(close_reason reason)
         return;
     reason_ = reason;
     outbox_.clear();
+    queued_bytes_ = 0;
     // A waiting poll returns: "6" when the client closed (it knows), "1" otherwise.
     if (poll_parked_)
         outbox_.push_back({reason == close_reason::client_close ? packet_type::noop : packet_type::close, {}});
@@ -174,12 +184,14 @@ std::string session::take_poll_reply()
 {
     auto reply = encode_payload(outbox_, version_);
     outbox_.clear();
+    queued_bytes_ = 0;
     poll_parked_ = false;
     return reply;
 }
 
 std::vector<packet> session::take_outbox()
 {
+    queued_bytes_ = 0;
     return std::exchange(outbox_, {});
 }
 

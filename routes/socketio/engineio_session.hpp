@@ -17,6 +17,9 @@ struct settings {
     std::chrono::milliseconds ping_interval{25000};
     std::chrono::milliseconds ping_timeout{20000};
     std::size_t max_payload = 1000000; ///< bytes of one POST body or WebSocket message
+    /// Bytes waiting for a client that does not poll (websocket_max_queued): beyond, the
+    /// session is closed (transport error) rather than the server's memory growing.
+    std::size_t max_queued = 4 << 20;
     bool allow_eio3 = true;            ///< socket.io 2.x clients
 };
 
@@ -81,7 +84,8 @@ public:
     /// The session's WebSocket closed (or failed).
     void transport_closed(close_reason reason = close_reason::transport_close);
 
-    /// The application sends. Nothing happens once closed.
+    /// The application sends. Nothing happens once closed. Past max_queued bytes waiting,
+    /// the session is closed (transport error).
     void send(packet p);
     /// The server ends the session.
     void close() { end(close_reason::server_close); }
@@ -111,6 +115,7 @@ private:
     bool probed_ = false; ///< "2probe" answered: polls get "6" until the upgrade
     bool awaiting_pong_ = false;
     std::vector<packet> outbox_;
+    std::size_t queued_bytes_ = 0; ///< of outbox_'s data
 };
 
 } // namespace lp::eio

@@ -35,6 +35,8 @@ struct odoo_socket final : sio::socket::attachment {
     std::optional<std::string> session_id;
     std::optional<orm::session> session;
     bool looked_up = false;
+    /// Counts the session_id changes: a lookup started before the last one answers for nobody.
+    std::uint64_t generation = 0;
 };
 
 odoo_socket& state_of(sio::socket& s) { return static_cast<odoo_socket&>(*s.attached); }
@@ -111,15 +113,22 @@ boost::asio::awaitable<json::array> event::listen(adapter const& a, json::array 
 
 boost::asio::awaitable<bool> event::secure_emit(std::string_view event_name, json::value data)
 {
+    if (!socket_->connected())
+        co_return false;
     // Each co_await in a statement of its own (g++ 12 mishandles them inside argument lists).
     auto executor = co_await boost::asio::this_coro::executor;
     auto timer = std::make_shared<boost::asio::steady_timer>(executor, std::chrono::steady_clock::now() + timeout_);
     auto acknowledged = std::make_shared<bool>(false);
-    socket_->emit_with_ack(event_name, {{std::move(data)}, {}}, [timer, acknowledged](sio::arguments) {
-        *acknowledged = true;
-        timer->cancel();
-    });
+    auto const id = socket_->emit_with_ack(
+        event_name, {{std::move(data)}, {}},
+        [timer, acknowledged](sio::arguments) {
+            *acknowledged = true;
+            timer->cancel();
+        },
+        [timer] { timer->cancel(); }); // the client left: no ack will come
     co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (!*acknowledged)
+        socket_->forget_ack(id); // out of time: the socket keeps no entry for it
     if (*acknowledged && listened_ && board_)
         board_->consume(database().name(), listened_->channel, taken_);
     co_return *acknowledged;
@@ -207,6 +216,7 @@ void odoo_namespace::on_event(sio::socket& s, std::string const& event_name, sio
         // The seed's way to authenticate after connecting: the event names the session.
         auto& state = state_of(s);
         state.session_id = a.args.empty() ? std::nullopt : text_of(&a.args.front());
+        ++state.generation;
         state.looked_up = false;
         state.session.reset();
         spawn(s, event_name, {}, std::move(a), std::move(reply));
@@ -226,13 +236,20 @@ boost::asio::awaitable<void> odoo_namespace::run(std::shared_ptr<sio::socket> s,
     json::array result;
     try {
         auto& state = state_of(*s);
-        if (!state.looked_up) {
+        while (!state.looked_up) {
+            // A lookup that a newer session_id event overtook is dropped (it must not set the
+            // session after the newer one's), and this handler looks the newer one up.
+            auto const generation = state.generation;
             // Not a co_await inside ?: (g++ 12 miscompiles the temporaries of that).
             std::optional<orm::session> found;
-            if (state.session_id)
-                found = co_await sessions_.find(*state.session_id);
-            state.session = std::move(found);
-            state.looked_up = true;
+            if (state.session_id) {
+                auto id = *state.session_id;
+                found = co_await sessions_.find(std::move(id));
+            }
+            if (generation == state.generation) {
+                state.session = std::move(found);
+                state.looked_up = true;
+            }
         }
         if (!handler.run) {
             result.emplace_back(state.session ? json::value(state.session->uid) : json::value(false));

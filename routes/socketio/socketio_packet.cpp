@@ -1,6 +1,7 @@
 #include "routes/socketio/socketio_packet.hpp"
 
-#include <boost/json/parse.hpp>
+#include "routes/json_limits.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -104,11 +105,16 @@ std::optional<packet> decode(std::string_view text)
         p.id = id;
     }
     if (!text.empty()) {
-        boost::system::error_code ec;
-        auto data = json::parse(text, ec);
-        if (ec || !finite_numbers(data))
+        // Under the routes' limits (depth, memory in proportion to the text): a client's
+        // packet costs no more than a request's body.
+        try {
+            p.data = parse_request_json(text);
+        }
+        catch (std::exception const&) {
             return std::nullopt;
-        p.data = std::move(data);
+        }
+        if (!finite_numbers(*p.data))
+            return std::nullopt;
     }
     if (!fits_type(p))
         return std::nullopt;

@@ -1,6 +1,7 @@
 #include "routes/socketio/socketio_server.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "routes/bus/message_rate.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
@@ -13,9 +14,12 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 
 /// What Socket.IO keeps per Engine.IO session: its sockets by namespace, a binary packet
-/// waiting for its attachments, and the connect timeout.
+/// waiting for its attachments, the rate of its packets, and the connect timeout.
 struct socket::client final : eio::connection::attachment {
-    client(eio::connection& c, asio::any_io_executor executor) : conn(c), connect_timer(executor) {}
+    client(eio::connection& c, asio::any_io_executor executor, server_settings const& config)
+        : conn(c), rate(config.rate_limit_burst, config.rate_limit_delay), connect_timer(executor)
+    {
+    }
 
     /// Sends an encoded packet and its attachments.
     void write(std::string const& text, std::vector<std::string> const& attachments)
@@ -30,6 +34,8 @@ struct socket::client final : eio::connection::attachment {
     eio::connection& conn;
     std::map<std::string, std::shared_ptr<socket>> sockets;
     std::optional<packet> partial; ///< a binary packet waiting for its attachments
+    std::size_t partial_bytes = 0; ///< its text and attachments so far (maxPayload)
+    bus::message_rate rate;        ///< the client's packets
     asio::steady_timer connect_timer;
     std::shared_ptr<int> alive = std::make_shared<int>(); ///< for the timer's completion
 };
@@ -67,12 +73,15 @@ void socket::emit(std::string_view event, arguments a)
     send(event_packet(nsp_->path(), event, std::move(a)));
 }
 
-void socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply)
+std::uint64_t socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+                                    std::function<void()> on_gone)
 {
     auto p = event_packet(nsp_->path(), event, std::move(a));
-    p.id = next_ack_++;
-    acks_.emplace(*p.id, std::move(on_reply));
+    auto const id = next_ack_++;
+    p.id = id;
+    acks_.emplace(id, pending_ack{std::move(on_reply), std::move(on_gone)});
     send(std::move(p));
+    return id;
 }
 
 void socket::join(std::string const& room)
@@ -111,7 +120,10 @@ void socket::end(std::string_view reason, bool tell_client)
     for (auto const rooms = rooms_; auto const& room : rooms)
         leave(room);
     nsp_->sockets_.erase(this);
-    acks_.clear();
+    // Whoever waits for an ack hears at once that none will come.
+    for (auto& [id, waiting] : std::exchange(acks_, {}))
+        if (waiting.on_gone)
+            waiting.on_gone();
     if (client_)
         client_->sockets.erase(nsp_->path());
     nsp_->on_disconnect(*this, reason);
@@ -160,7 +172,7 @@ name_space* server::find(std::string const& path) const
 
 void server::on_open(eio::connection& c)
 {
-    c.attached = std::make_unique<socket::client>(c, executor_);
+    c.attached = std::make_unique<socket::client>(c, executor_, config_);
     auto& cl = client_of(c);
     if (cl.v4()) {
         // socket.io 2.x: every client is in the main namespace from the start.
@@ -179,7 +191,12 @@ void server::on_message(eio::connection& c, std::string_view data, bool binary)
     auto& cl = client_of(c);
     if (binary) {
         if (!cl.partial) {
-            c.close(); // an attachment nobody announced
+            close_client(cl, "an attachment nobody announced");
+            return;
+        }
+        cl.partial_bytes += data.size();
+        if (cl.partial_bytes > config_.max_payload) {
+            close_client(cl, "a packet with its attachments larger than maxPayload");
             return;
         }
         cl.partial->attachments.emplace_back(data);
@@ -190,16 +207,31 @@ void server::on_message(eio::connection& c, std::string_view data, bool binary)
         }
         return;
     }
-    auto p = cl.partial ? std::nullopt : decode(data);
-    if (!p) {
-        log::debug("socketio", "malformed packet: closing the connection");
-        c.close();
+    if (!cl.rate.allow(bus::message_rate::clock::now())) {
+        close_client(cl, "packets faster than socketio_rate_limit_burst/_delay allow");
         return;
     }
-    if (p->expected_attachments > 0)
+    if (data.size() > config_.max_payload) {
+        close_client(cl, "a packet larger than maxPayload");
+        return;
+    }
+    auto p = cl.partial ? std::nullopt : decode(data);
+    if (!p) {
+        close_client(cl, "a malformed packet");
+        return;
+    }
+    if (p->expected_attachments > 0) {
         cl.partial = std::move(*p);
+        cl.partial_bytes = data.size();
+    }
     else
         receive(cl, std::move(*p));
+}
+
+void server::close_client(socket::client& cl, std::string_view why)
+{
+    log::debug("socketio", "closing connection ", cl.conn.id(), ": ", why);
+    cl.conn.close();
 }
 
 void server::receive(socket::client& cl, packet p)
@@ -241,7 +273,7 @@ void server::receive(socket::client& cl, packet p)
         auto const waiting = s->acks_.find(*p.id);
         if (waiting == s->acks_.end())
             return;
-        auto on_reply = std::move(waiting->second);
+        auto on_reply = std::move(waiting->second.on_reply);
         s->acks_.erase(waiting);
         on_reply({std::move(p.data->get_array()), std::move(p.attachments)});
         return;

@@ -61,8 +61,14 @@ public:
     bool connected() const { return connected_; }
 
     void emit(std::string_view event, arguments a = {});
-    /// Emits and calls `on_reply` with the client's ack (never, if it does not answer).
-    void emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply);
+    /// Emits and calls `on_reply` with the client's ack, or `on_gone` (when given) if the socket
+    /// leaves first. Returns the ack id (for forget_ack).
+    std::uint64_t emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+                                std::function<void()> on_gone = {});
+    /// Stops waiting for ack `id` (the caller gave up): neither callback runs.
+    void forget_ack(std::uint64_t id) { acks_.erase(id); }
+    /// Acks the server waits for.
+    std::size_t pending_acks() const { return acks_.size(); }
 
     void join(std::string const& room);
     void leave(std::string const& room);
@@ -94,7 +100,11 @@ private:
     boost::json::value auth_;
     std::unordered_set<std::string> rooms_;
     std::uint64_t next_ack_ = 0;
-    std::unordered_map<std::uint64_t, std::function<void(arguments)>> acks_;
+    struct pending_ack {
+        std::function<void(arguments)> on_reply;
+        std::function<void()> on_gone;
+    };
+    std::unordered_map<std::uint64_t, pending_ack> acks_;
     bool connected_ = false;
 };
 
@@ -130,6 +140,12 @@ private:
 
 struct server_settings {
     std::chrono::milliseconds connect_timeout{45000}; ///< a client that joins no namespace by then is closed
+    /// Bytes of one packet, its binary attachments included (maxPayload): beyond, closed.
+    std::size_t max_payload = 1000000;
+    /// A client may send `rate_limit_burst` packets at any pace, then no faster than one per
+    /// `rate_limit_delay` on average over the last burst (bus::message_rate); faster: closed.
+    std::size_t rate_limit_burst = 100;
+    std::chrono::milliseconds rate_limit_delay{10};
 };
 
 /// Socket.IO as an Engine.IO application.
@@ -148,6 +164,8 @@ public:
 
 private:
     void receive(socket::client& cl, packet p);
+    /// Closes `cl` and says why (a limit hit, a malformed packet).
+    static void close_client(socket::client& cl, std::string_view why);
     void connect(socket::client& cl, packet const& p);
 
     boost::asio::any_io_executor executor_;

@@ -37,7 +37,8 @@ struct fixture : lp::test::odoo_server_fixture {
 
 /// An Engine.IO long-polling session: POST packets, GET what comes back.
 struct polling_client {
-    polling_client(std::uint16_t p, std::string const& cookie) : port(p), headers(cookie.empty() ? "" : "Cookie: " + cookie + "\r\n")
+    polling_client(std::uint16_t p, std::string const& cookie, std::string const& origin = "")
+        : port(p), headers((cookie.empty() ? "" : "Cookie: " + cookie + "\r\n") + (origin.empty() ? "" : "Origin: " + origin + "\r\n"))
     {
         auto const open = http_request(port, "GET", std::string(engineio_target) + "polling", "", headers);
         BOOST_REQUIRE_EQUAL(open.status, 200u);
@@ -82,6 +83,44 @@ BOOST_AUTO_TEST_CASE(the_session_cookie_authenticates_and_model_reads_as_the_use
     BOOST_TEST(client.get() == R"(43/examples,2["admin"])");
     client.post(R"(42/examples,3["echo",1,"two",{"three":[null]}])");
     BOOST_TEST(client.get() == R"(43/examples,3[1,"two",{"three":[null]}])");
+}
+
+BOOST_AUTO_TEST_CASE(the_cookie_counts_without_origin_from_the_own_host_or_an_allowed_origin)
+{
+    auto server = start({"--examples", "True", "--socketio-cors-origins", "https://allowed.example"});
+    auto const cookie = "session_id=" + admin_sid;
+    auto polling_whoami = [&](std::string const& origin) {
+        polling_client client(server.port(), cookie, origin);
+        client.post("40/examples,");
+        client.get();
+        client.post(R"(42/examples,1["whoami"])");
+        return client.get();
+    };
+    BOOST_TEST(polling_whoami("") == R"(43/examples,1[2])");
+    BOOST_TEST(polling_whoami("http://127.0.0.1:8069") == R"(43/examples,1[2])"); // the Host's own name
+    BOOST_TEST(polling_whoami("https://allowed.example") == R"(43/examples,1[2])");
+    BOOST_TEST(polling_whoami("https://evil.example") == R"(43/examples,1[false])"); // CSRF: public
+    BOOST_TEST(polling_whoami("null") == R"(43/examples,1[false])");
+
+    auto websocket_whoami = [&](std::string const& origin) {
+        lp::test::websocket_client client(server.port(), std::string(engineio_target) + "websocket",
+                                          std::chrono::seconds(10), "Cookie: " + cookie + "\r\nOrigin: " + origin + "\r\n");
+        next_text(client);
+        client.send_text("40/examples,");
+        next_text(client);
+        client.send_text(R"(42/examples,1["whoami"])");
+        return next_text(client);
+    };
+    BOOST_TEST(websocket_whoami("http://127.0.0.1") == R"(43/examples,1[2])");
+    BOOST_TEST(websocket_whoami("https://evil.example") == R"(43/examples,1[false])");
+    // The session_id event still authenticates a socket of another origin.
+    lp::test::websocket_client other(server.port(), std::string(engineio_target) + "websocket",
+                                     std::chrono::seconds(10), "Cookie: " + cookie + "\r\nOrigin: https://evil.example\r\n");
+    next_text(other);
+    other.send_text("40/examples,");
+    next_text(other);
+    other.send_text(R"(42/examples,1["session_id",")" + admin_sid + R"("])");
+    BOOST_TEST(next_text(other) == R"(43/examples,1[2])");
 }
 
 BOOST_AUTO_TEST_CASE(the_connect_payload_or_a_session_id_event_authenticates)

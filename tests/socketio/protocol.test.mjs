@@ -32,6 +32,12 @@ function opened(url) {
   });
 }
 const closed = (ws) => new Promise((resolve) => ws.once("close", (code) => resolve(code)));
+/// The close code if `ws` closes within `ms` while it answers the server's pings, else "open"
+/// (a close through the ping timeout would prove nothing).
+function closedWithin(ws, ms) {
+  ws.on("message", (m) => m.toString() === "2" && ws.send("3"));
+  return Promise.race([closed(ws), sleep(ms).then(() => "open")]);
+}
 async function pollingSession(url = eio) {
   const response = await fetch(`${url}?EIO=4&transport=polling`);
   return JSON.parse((await response.text()).substring(1)).sid;
@@ -144,6 +150,25 @@ describe("Engine.IO messages", () => {
   });
 });
 
+describe("Engine.IO limits", () => {
+  test("WebSocket: a message larger than maxPayload closes with 1009", async () => {
+    const { ws, next } = await opened(`${wsBase}/engine.io/?EIO=4&transport=websocket`);
+    await next();
+    const end = closed(ws);
+    ws.send("4" + "a".repeat(1000000)); // 1,000,001 bytes: below websocket_max_message, above maxPayload
+    assert.equal(await end, 1009);
+  });
+
+  test("polling: a client that never polls is closed past websocket_max_queued (4 MiB) waiting", async () => {
+    const sid = await pollingSession();
+    const big = "4" + "a".repeat(999990) + "\x1e3"; // a message to echo, and a pong for the heartbeat
+    for (let i = 0; i < 4; i++) assert.equal((await post(sid, big)).status, 200);
+    assert.ok((await (await get(sid)).text()).length > 3999000); // 4 MB waiting: kept
+    for (let i = 0; i < 5; i++) assert.equal((await post(sid, big)).status, 200); // 5 MB: over
+    assert.equal((await errorOf(await get(sid))).code, 1);
+  });
+});
+
 describe("Engine.IO heartbeat and expiry", () => {
   test("polling: pings answered by pongs keep the session", async () => {
     const sid = await pollingSession();
@@ -171,23 +196,41 @@ describe("Engine.IO heartbeat and expiry", () => {
 
 describe("Engine.IO upgrade", () => {
   test("2probe, 3probe, the waiting poll hears 6, 5; then polling is refused", async () => {
+    // The server pings every 300 ms on whichever transport is current: a slow machine may see
+    // a ping anywhere below, which is answered and skipped (the ping timeout would close).
     const sid = await pollingSession();
+    const polled = async (response) => {
+      for (;;) {
+        const packets = (await (await response).text()).split("\x1e");
+        const others = packets.filter((p) => p !== "2");
+        if (others.length < packets.length) await post(sid, "3");
+        if (others.length) return others.join("\x1e");
+        response = get(sid);
+      }
+    };
     const parked = get(sid);
     await sleep(20);
     const { ws, next } = await opened(`${wsBase}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    const nextNotPing = async () => {
+      for (;;) {
+        const m = await next();
+        if (m !== "2") return m;
+        ws.send("3");
+      }
+    };
     ws.send("2probe");
-    assert.equal(await next(), "3probe");
-    assert.equal(await (await parked).text(), "6");
-    assert.equal(await (await get(sid)).text(), "6"); // any poll until the upgrade
+    assert.equal(await nextNotPing(), "3probe");
+    assert.equal(await polled(parked), "6");
+    assert.equal(await polled(get(sid)), "6"); // any poll until the upgrade
     ws.send("5");
     ws.send("4hello");
-    assert.equal(await next(), "4hello");
+    assert.equal(await nextNotPing(), "4hello");
     assert.equal((await errorOf(await get(sid))).code, 3);
     // A second WebSocket for the same session is closed at once.
     const second = await opened(`${wsBase}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
     await closed(second.ws);
     ws.send("4still");
-    assert.equal(await next(), "4still");
+    assert.equal(await nextNotPing(), "4still");
     ws.close();
   });
 });
@@ -206,6 +249,15 @@ describe("Socket.IO", () => {
       if (m !== "2") return m;
     }
   };
+  /// Connected to "/", its answer and "auth" event read: `ws` closes within 2 s (code), or "open".
+  async function closeOf(send) {
+    const { ws, next } = await connected();
+    await next();
+    await withoutPings(next);
+    const end = closedWithin(ws, 2000);
+    send(ws);
+    return end;
+  }
 
   test("CONNECT to the main and a custom namespace, with and without auth", async () => {
     for (const [connect, prefix, auth] of [
@@ -275,14 +327,28 @@ describe("Socket.IO", () => {
     ws.close();
   });
 
+  test("a packet whose attachments take it over maxPayload closes", async () => {
+    const code = await closeOf((ws) => {
+      ws.send('451-["message",{"_placeholder":true,"num":0}]');
+      ws.send(new Uint8Array(999990)); // each message within maxPayload, the packet not
+    });
+    assert.equal(code, 1000);
+  });
+
+  test("JSON that takes many times its size once parsed closes", async () => {
+    // 600 KB: about 5 MB of parsed values.
+    assert.equal(await closeOf((ws) => ws.send('42["message"' + ",0".repeat(300000) + "]")), 1000);
+  });
+
+  test("packets faster than the rate limit (100 at once, then 100/s) close", async () => {
+    const code = await closeOf((ws) => {
+      for (let i = 0; i < 300; i++) ws.send('42["message",1]');
+    });
+    assert.equal(code, 1000);
+  });
+
   test("malformed packets close the connection", async () => {
-    for (const bad of ["4abc", "42{}", '42abc["message-with-ack",1]', "b", "44{}"]) {
-      const { ws, next } = await connected();
-      await next();
-      await withoutPings(next);
-      const end = closed(ws);
-      ws.send(bad);
-      await end;
-    }
+    for (const bad of ["4abc", "42{}", '42abc["message-with-ack",1]', "b", "44{}"])
+      assert.equal(await closeOf((ws) => ws.send(bad)), 1000, bad);
   });
 });

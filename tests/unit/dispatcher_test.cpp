@@ -194,6 +194,20 @@ BOOST_AUTO_TEST_CASE(errors_from_handlers_map_to_statuses)
     BOOST_TEST(get("/lp/echo/v").status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(a_raw_endpoint_that_throws_gets_a_500_and_the_dispatcher_keeps_serving)
+{
+    dispatcher.serve_raw("/raw/", [](lp::incoming_request const& in) -> lp::outgoing_response {
+        if (in.target.ends_with("?boom"))
+            throw std::runtime_error("transport exploded");
+        lp::outgoing_response out;
+        out.body = "raw";
+        return out;
+    });
+    BOOST_TEST(get("/raw/?boom").status == 500u);
+    BOOST_TEST(get("/raw/").body == "raw");
+    BOOST_TEST(get("/lp/echo/v").status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(jsonrpc_errors_are_http_200_with_the_error_object_as_odoo_answers)
 {
     // Odoo's _json_response: HTTP 200 and the error; its web client reads error.code/data and

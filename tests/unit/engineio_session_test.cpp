@@ -86,6 +86,7 @@ void play(std::string const& name, std::vector<step> const& steps, int version =
     eio::settings config;
     config.ping_interval = 300ms;
     config.ping_timeout = 200ms;
+    config.max_queued = 10;
     eio::session s("sid", version, transport, config);
     for (std::size_t i = 0; i < steps.size(); ++i)
         BOOST_TEST(run(s, steps[i]) == steps[i].expected,
@@ -123,6 +124,9 @@ BOOST_AUTO_TEST_CASE(long_polling_scenarios)
          {{"poll", "", "park"}, {"post", "1", "ok"}, {"reply", "", "6"}, {"state", "", "closed:transport close"}});
     play("the client's close packet ends the payload: what follows is not delivered",
          {{"post", "4a\x1e" "1\x1e" "4b", "ok:a"}, {"state", "", "closed:transport close"}});
+    play("a client that does not poll: past max_queued bytes waiting (10 here), the session closes",
+         {{"send", "12345", ""}, {"send", "12345", ""}, {"poll", "", "answer:412345\x1e" "412345"},
+          {"send", "12345", ""}, {"send", "123456", ""}, {"state", "", "closed:transport error"}, {"poll", "", "refused"}});
     play("an open or upgrade packet from the client over polling is a parse error",
          {{"post", "0", "bad"}, {"state", "", "closed:parse error"}});
 }

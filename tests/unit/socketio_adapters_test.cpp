@@ -33,20 +33,31 @@ json::array addressed(json::array const& messages, json::array const& args)
 json::value unchanged(json::array const& messages) { return messages; }
 constexpr adapter mail{"mail", &addressed, &unchanged};
 
+/// An author's get with a bug: it throws on a message to "boom".
+json::array fragile(json::array const& messages, json::array const& args)
+{
+    for (auto const& m : messages)
+        if (m.at("values").at("to") == "boom")
+            throw std::runtime_error("fragile get");
+    return addressed(messages, args);
+}
+constexpr adapter fragile_mail{"mail", &fragile, &unchanged};
+
 struct fixture {
     boost::asio::io_context io;
     message_board board{io.get_executor(), "socketio"};
 
     /// Starts a listen; its result lands in the returned slot once it has one.
-    std::shared_ptr<std::optional<json::array>> listen(json::array args, std::chrono::steady_clock::duration within = 60s)
+    std::shared_ptr<std::optional<json::array>> listen(json::array args, std::chrono::steady_clock::duration within = 60s,
+                                                       adapter const& a = mail)
     {
         auto result = std::make_shared<std::optional<json::array>>();
         boost::asio::co_spawn(
             io,
-            [this, args = std::move(args), within, result]() -> boost::asio::awaitable<void> {
+            [this, args = std::move(args), within, result, &a]() -> boost::asio::awaitable<void> {
                 auto const deadline = std::chrono::steady_clock::now() + within;
                 std::function<bool()> always = [] { return true; };
-                *result = co_await board.wait("db", mail, args, deadline, std::move(always));
+                *result = co_await board.wait("db", a, args, deadline, std::move(always));
             },
             boost::asio::detached);
         settle();
@@ -140,6 +151,21 @@ BOOST_AUTO_TEST_CASE(a_listener_out_of_time_gets_nothing_and_costs_no_more_gets)
     get_calls = 0;
     notify("carol"); // no listener waits any more
     BOOST_TEST(get_calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_get_that_throws_takes_nothing_and_the_channel_keeps_serving)
+{
+    auto fragile_listener = listen({"alice"}, 60s, fragile_mail);
+    auto before = listen({"alice"});
+    auto after = listen({"bob"});
+    BOOST_CHECK_NO_THROW(notify("boom")); // the fragile group's get throws: logged, nothing taken
+    BOOST_TEST(!fragile_listener->has_value());
+    notify("bob");
+    BOOST_REQUIRE(after->has_value()); // the channel still serves the others
+    BOOST_TEST((*after)->size() == 1u);
+    notify("alice");
+    BOOST_REQUIRE(before->has_value());
+    BOOST_TEST(!fragile_listener->has_value()); // still throwing on the stored "boom": keeps waiting
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,8 +6,11 @@
 #include "tests/support/fake_engineio.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -169,6 +172,93 @@ BOOST_AUTO_TEST_CASE(web_longpolling_events_of_every_type)
     server.on_message(client, "1/namespace,", false);
     settle();
     BOOST_TEST(disconnect_reasons == (texts{"bye: client namespace disconnect"}), boost::test_tools::per_element());
+}
+
+namespace {
+/// Sessions "slow" (uid 7, found after 50 ms) and "fast" (uid 8, found at once).
+struct timed_sessions final : lp::orm::session_store {
+    explicit timed_sessions(boost::asio::any_io_executor e) : executor(std::move(e)) {}
+    boost::asio::awaitable<std::optional<lp::orm::session>> find(std::string id) override
+    {
+        if (id == "slow") {
+            boost::asio::steady_timer t(executor, 50ms);
+            co_await t.async_wait(boost::asio::use_awaitable);
+            co_return lp::orm::session{id, "db", 7, "slow", {}};
+        }
+        if (id == "fast")
+            co_return lp::orm::session{id, "db", 8, "fast", {}};
+        co_return std::nullopt;
+    }
+    boost::asio::any_io_executor executor;
+};
+
+std::optional<bool> secure_emit_answer;
+std::size_t acks_left = 99;
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_session_lookup_overtaken_by_a_newer_session_id_is_ignored)
+{
+    timed_sessions timed(io.get_executor());
+    auto ns = std::make_unique<lp::socketio::odoo_namespace>("/timed", io.get_executor(), shared, timed, 5s);
+    setup(*ns);
+    server.add(std::move(ns));
+    server.on_open(client);
+    server.on_message(client, R"(0/timed,{"session_id":"slow"})", false); // the connect handler looks "slow" up
+    settle();
+    server.on_message(client, R"(2/timed,1["session_id","fast"])", false); // answered before "slow"
+    io.restart();
+    io.run_for(300ms);
+    auto const sent = client.take();
+    BOOST_TEST(std::count(sent.begin(), sent.end(), R"(3/timed,1[8])") == 1);
+    server.on_message(client, R"(2/timed,2["whoami"])", false);
+    BOOST_TEST(settle() == (texts{R"(3/timed,2[8])"}), boost::test_tools::per_element()); // not the stale 7
+}
+
+namespace {
+/// Secure-emits a question; records whether it was acknowledged and the acks left waiting.
+boost::asio::awaitable<json::array> ask(event& e)
+{
+    secure_emit_answer = co_await e.secure_emit("question", 1);
+    acks_left = e.socket().pending_acks();
+    co_return json::array{};
+}
+
+struct asking : fixture {
+    /// Joins "/acks", whose "ask" waits `timeout` at most for the ack, and sends "ask".
+    void ask_within(std::chrono::steady_clock::duration timeout)
+    {
+        auto ns = std::make_unique<lp::socketio::odoo_namespace>("/acks", io.get_executor(), shared, sessions, timeout);
+        ns->on("ask", &ask);
+        server.add(std::move(ns));
+        server.on_open(client);
+        server.on_message(client, "0/acks,", false);
+        settle();
+        secure_emit_answer.reset();
+        acks_left = 99;
+        server.on_message(client, R"(2/acks,["ask"])", false);
+    }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(secure_emit_returns_at_once_when_the_client_leaves, asking)
+{
+    ask_within(1h);
+    BOOST_TEST(settle() == (texts{R"(2/acks,0["question",1])"}), boost::test_tools::per_element());
+    BOOST_TEST(!secure_emit_answer.has_value()); // waiting for the ack (an hour)
+    server.on_close(client, lp::eio::close_reason::transport_close);
+    settle();
+    BOOST_REQUIRE(secure_emit_answer.has_value()); // released at once, not after the hour
+    BOOST_TEST(*secure_emit_answer == false);
+}
+
+BOOST_FIXTURE_TEST_CASE(secure_emit_out_of_time_leaves_no_ack_entry, asking)
+{
+    ask_within(20ms);
+    io.restart();
+    io.run_for(200ms);
+    BOOST_REQUIRE(secure_emit_answer.has_value());
+    BOOST_TEST(*secure_emit_answer == false);
+    BOOST_TEST(acks_left == 0u); // before: the entry stayed as long as the socket
 }
 
 BOOST_AUTO_TEST_SUITE_END()

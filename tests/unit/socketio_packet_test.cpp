@@ -77,6 +77,20 @@ BOOST_AUTO_TEST_CASE(malformed_packets_are_refused)
         BOOST_TEST(!sio::decode(bad).has_value(), bad);
 }
 
+BOOST_AUTO_TEST_CASE(json_is_parsed_under_the_routes_limits)
+{
+    // 600 KB of zeros: within maxPayload, but about 8 times that once parsed.
+    std::string zeros = R"(2["e")";
+    for (int i = 0; i < 300000; ++i)
+        zeros += ",0";
+    zeros += "]";
+    BOOST_TEST(!sio::decode(zeros).has_value());
+    auto const deep = "2[\"e\"," + std::string(40, '[') + std::string(40, ']') + "]";
+    BOOST_TEST(!sio::decode(deep).has_value());
+    auto const fine = "2[\"e\"," + std::string(20, '[') + std::string(20, ']') + "]";
+    BOOST_TEST(sio::decode(fine).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(attachments_make_a_packet_binary)
 {
     sio::packet p{packet_type::event, "/", std::nullopt,

@@ -174,4 +174,47 @@ BOOST_AUTO_TEST_CASE(malformed_packets_close_and_silent_clients_time_out)
     server.on_close(b, lp::eio::close_reason::server_close);
 }
 
+BOOST_AUTO_TEST_CASE(a_packet_over_max_payload_with_its_attachments_closes)
+{
+    sio::server limited{io.get_executor(), {100ms, 100, 1000, 0ms}};
+    limited.add(std::make_unique<chat>());
+    fake_connection small("small"), big("big"), text("text");
+    for (auto* conn : {&small, &big, &text}) {
+        limited.on_open(*conn);
+        limited.on_message(*conn, "0/chat,", false);
+    }
+    auto const header = std::string(R"(52-/chat,1["shout",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
+    limited.on_message(small, header, false); // 79 bytes, then 2 × 10: within 100
+    limited.on_message(small, std::string(10, 'x'), true);
+    limited.on_message(small, std::string(10, 'y'), true);
+    BOOST_TEST(!small.closed);
+    limited.on_message(big, header, false);
+    limited.on_message(big, std::string(10, 'x'), true);
+    limited.on_message(big, std::string(12, 'y'), true); // 101 bytes in all
+    BOOST_TEST(big.closed);
+    limited.on_message(text, R"(2/chat,["shout",")" + std::string(90, 'z') + R"("])", false);
+    BOOST_TEST(text.closed);
+    for (auto* conn : {&small, &big, &text})
+        limited.on_close(*conn, lp::eio::close_reason::server_close);
+}
+
+BOOST_AUTO_TEST_CASE(packets_faster_than_the_rate_limit_close)
+{
+    sio::server limited{io.get_executor(), {100ms, 1000000, 3, 1h}}; // 3 packets, then one an hour
+    limited.add(std::make_unique<chat>());
+    fake_connection fast("fast"), other("other");
+    limited.on_open(fast);
+    limited.on_open(other);
+    limited.on_message(fast, "0/chat,", false);
+    limited.on_message(other, "0/chat,", false);
+    limited.on_message(fast, R"(2/chat,["leave"])", false);
+    limited.on_message(fast, R"(2/chat,["leave"])", false);
+    BOOST_TEST(!fast.closed); // 3 packets: the burst
+    limited.on_message(fast, R"(2/chat,["leave"])", false);
+    BOOST_TEST(fast.closed);
+    BOOST_TEST(!other.closed); // per connection
+    limited.on_close(fast, lp::eio::close_reason::server_close);
+    limited.on_close(other, lp::eio::close_reason::server_close);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
