@@ -37,6 +37,16 @@ def floor_10k(runs):
     return None if per is None else per * 10000 / 1000.0
 
 
+def floor_cpu_10k(runs):
+    """The CPU the kernel floor's sending thread used, scaled to 10,000 sends."""
+    cpu, n = get(runs, "floor", "kernel", "median_cpu_ms"), get(runs, "floor", "kernel", "connections")
+    return None if cpu is None or not n else cpu * 10000 / n
+
+
+def half_of(figure):
+    return lambda runs: (lambda v: None if v is None else v / 2)(figure(runs))
+
+
 def fanout(target, *path):
     return lambda runs: get(runs, "fanout-10k", target, *path)
 
@@ -65,6 +75,9 @@ FIGURES = [
     ("fanout 10k: p99 / kernel floor", per_floor("lp"), per_floor("nchan")),
     ("fanout 10k: server CPU per fan-out (ms)", fanout("lp", "server", "cpu_ms_per_fanout"),
      fanout("nchan", "server", "cpu_ms_per_fanout")),
+    ("fanout 10k: kernel floor's own CPU, 10,000 sends (ms)", floor_cpu_10k, floor_cpu_10k),
+    ("fanout 10k: ½ of nchan's server CPU per fan-out (ms)", lambda runs: None,
+     half_of(fanout("nchan", "server", "cpu_ms_per_fanout"))),
     ("reconnect storm, first polls: errors", of("reconnect-", "lp", "first", "errors"),
      of("reconnect-", "nchan", "first", "errors")),
     ("reconnect storm, first polls: bus_bus reads", of("reconnect-", "lp", "first", "bus_queries"), lambda runs: None),
@@ -88,6 +101,8 @@ FIGURES = [
     ("WebSocket fan-out 10k: p99 / kernel floor", per_floor("lp", "ws-fanout-10k"), per_floor("nchan", "ws-fanout-10k")),
     ("WebSocket fan-out 10k: server CPU per fan-out (ms)", of("ws-fanout-10k", "lp", "server", "cpu_ms_per_fanout"),
      of("ws-fanout-10k", "nchan", "server", "cpu_ms_per_fanout")),
+    ("WebSocket fan-out 10k: ½ of nchan's server CPU per fan-out (ms)", lambda runs: None,
+     half_of(of("ws-fanout-10k", "nchan", "server", "cpu_ms_per_fanout"))),
     ("10k WebSockets + 1k long polls: bus_bus reads per wake-up", of("ws-mixed-10k", "lp", "bus_queries_per_wakeup"),
      lambda runs: None),
 ]

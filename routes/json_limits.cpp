@@ -7,12 +7,16 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <cstddef>
+#include <functional>
 #include <new>
 
 namespace lp {
 namespace {
 
-/// Heap memory, counted, refused past a limit.
+/// Heap memory, counted, refused past a limit. A small request (a poll, a call) fits in the
+/// resource's own arena: its dozen or so blocks cost no allocation each, and are given back
+/// all at once with the resource, when the last value using it goes.
 class bounded_resource final : public boost::json::memory_resource {
 public:
     explicit bounded_resource(std::size_t limit) : limit_(limit) {}
@@ -25,17 +29,34 @@ private:
             throw payload_too_large("the request's JSON takes more memory than its size allows once parsed (over "
                                     + std::to_string(limit_) + " bytes)");
         }
-        void* p = over_aligned(alignment) ? ::operator new(bytes, std::align_val_t(alignment)) : ::operator new(bytes);
+        void* p = from_arena(bytes, alignment);
+        if (!p)
+            p = over_aligned(alignment) ? ::operator new(bytes, std::align_val_t(alignment)) : ::operator new(bytes);
         used_ += bytes;
         return p;
     }
     void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override
     {
+        used_ -= bytes;
+        if (in_arena(p))
+            return; // reclaimed with the resource
         if (over_aligned(alignment))
             ::operator delete(p, std::align_val_t(alignment));
         else
             ::operator delete(p);
-        used_ -= bytes;
+    }
+    void* from_arena(std::size_t bytes, std::size_t alignment)
+    {
+        auto const start = (arena_used_ + alignment - 1) / alignment * alignment;
+        if (alignment > alignof(std::max_align_t) || bytes > sizeof arena_ || start > sizeof arena_ - bytes)
+            return nullptr;
+        arena_used_ = start + bytes;
+        return arena_ + start;
+    }
+    bool in_arena(void const* p) const
+    {
+        auto const* byte = static_cast<unsigned char const*>(p);
+        return !std::less<>()(byte, arena_) && std::less<>()(byte, arena_ + sizeof arena_);
     }
     // Boost.JSON may free with another (default-sized) alignment than it allocated with: only
     // over-aligned blocks go through the aligned operators, so both sides always match.
@@ -44,6 +65,8 @@ private:
 
     std::size_t limit_;
     std::size_t used_ = 0;
+    std::size_t arena_used_ = 0;
+    alignas(std::max_align_t) unsigned char arena_[1536];
 };
 
 } // namespace

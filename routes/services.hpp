@@ -33,6 +33,9 @@ struct services {
     rate_limiter* presence_per_user = nullptr;  ///< bus_presence writes of polls; beyond, skipped
     std::size_t websocket_rate_limit_burst = 10; ///< Odoo's /websocket: more messages than this...
     std::chrono::milliseconds websocket_rate_limit_delay{200}; ///< ...each less than this apart: 1013
+    /// ODOO_BUS_PUBLIC_SAMESITE_WS set: a cross-origin /websocket is the public user (Odoo 17+).
+    bool public_samesite_websocket = false;
+    std::string websocket_worker_version; ///< Odoo 17+'s /websocket: a browser's other ?version= is outdated ("": no check)
     std::function<std::size_t()> open_connections; ///< the transport's count, for the stats route
     std::function<std::size_t()> running_handlers; ///< the dispatcher's count, for the stats route
 };

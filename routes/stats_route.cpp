@@ -35,7 +35,9 @@ boost::asio::awaitable<json::value> stats(lp::request& request)
             if (services.bus) {
                 figures["bus"] = bus_figures(services.bus->stats(*db));
                 auto const& sockets = services.bus->sockets(*db);
-                figures["websockets"] = json::object{{"subscribed", sockets.subscribers()}, {"channels", sockets.channels()}};
+                figures["websockets"] = json::object{{"subscribed", sockets.subscribers()},
+                                                     {"channels", sockets.channels()},
+                                                     {"session_lookups", services.bus->sessions(*db).lookups()}};
             }
             databases[name] = std::move(figures);
         }

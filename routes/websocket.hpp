@@ -54,6 +54,7 @@ struct websocket_request {
     std::string origin; ///< the Origin header ("" when absent)
     std::string host;   ///< the Host header
     std::string user_agent;
+    std::string scheme = "http"; ///< as the client sees it: X-Forwarded-Proto's with proxy_mode
     services const* shared = nullptr; ///< the server's databases and bus (may be null)
 };
 

@@ -249,6 +249,10 @@ constexpr setting settings[] = {
      [](server_config& c, std::string const& v, std::string const& what) {
          c.websocket_rate_limit_burst = parse_number(v, what, 1, 10000);
      }},
+    {"websocket_worker_version", "--websocket-worker-version", 0, "VERSION",
+     "Odoo 17+'s /websocket: a browser whose worker ?version= differs is closed 1000 OUTDATED_VERSION"
+     " (Odoo's WebsocketConnectionHandler._VERSION, e.g. 17.0-1; default empty: no check)",
+     [](server_config& c, std::string const& v, std::string const&) { c.websocket_worker_version = v; }},
     {"websocket_rate_limit_delay", "--websocket-rate-limit-delay", 0, "SECONDS",
      "Odoo's /websocket: seconds per message over a burst; faster is closed with 1013 (default 0.2)",
      [](server_config& c, std::string const& v, std::string const& what) {

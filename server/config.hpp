@@ -66,6 +66,7 @@ struct server_config {
     std::chrono::seconds websocket_keep_alive_timeout{3600}; ///< lifetime, plus up to half at random; then 4002
     std::size_t websocket_rate_limit_burst = 10;            ///< Odoo's /websocket: messages in a burst...
     std::chrono::milliseconds websocket_rate_limit_delay{200}; ///< ...each this long apart on average, else 1013
+    std::string websocket_worker_version; ///< Odoo 17+'s worker version; others are told OUTDATED_VERSION ("": no check)
     // Socket.IO (docs/socketio.md).
     std::string socketio_path = "/socket.io/";                 ///< Engine.IO's path; empty: not served
     std::chrono::milliseconds socketio_ping_interval{25000};

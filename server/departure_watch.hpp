@@ -1,57 +1,91 @@
-// A waiting request's socket watched for its client leaving (EOF or an error), with no
-// coroutine and no buffer: one queued one-byte peek per socket.
-// Two kinds of waiters: a parked reply (a bus poll) and a handler still running (a framework
-// route's wait, e.g. /countdown/N).
+// A request's socket watched for its client leaving (EOF or an error), with no coroutine and
+// no buffer: one queued one-byte peek per request, kept from the dispatch until the answer.
+// While the handler runs, a departure cancels it (a framework route's wait, e.g. /countdown/N);
+// once its reply is parked (a bus poll), a departure forgets the reply and frees the connection.
 #pragma once
 
 #include "routes/deferred_reply.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include <boost/asio/buffer.hpp>
-
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace lp {
 
-/// A handler that runs while its client may leave: the transport emits `signal` (the
-/// dispatcher cancels the handler through it) and remembers that nothing is to be written.
-/// Dropped by the transport once the handler has returned, which ends its watch.
-struct running_handler {
-    boost::asio::cancellation_signal signal;
-    bool client_gone = false;
+/// The state a request's watch reports to. Held by the watch's pending receive (it always
+/// completes: data, EOF, an error, or cancelled) and by the transport while it serves the request.
+class request_watch {
+public:
+    /// `handler` cancels the running handler (its slot goes to the dispatcher): it lives in the
+    /// transport's coroutine, not here, so that a parked poll does not keep it.
+    explicit request_watch(boost::asio::cancellation_signal& handler) : handler_(&handler) {}
+
+    /// The client left while the handler ran: nothing is to be written.
+    bool client_gone() const { return client_gone_; }
+
+    /// The handler has returned without parking a reply (or its signal is going): a departure
+    /// from now on is the next read's to notice. No effect once parked.
+    void answered()
+    {
+        if (phase_ == phase::running)
+            phase_ = phase::answered;
+    }
+
+    /// The handler has parked `reply` and returned: from now on a departure abandons it (if
+    /// still unresolved) and calls `gone` (which closes the connection).
+    void park(std::weak_ptr<deferred_reply> reply, std::function<void()> gone)
+    {
+        phase_ = phase::parked;
+        reply_ = std::move(reply);
+        gone_ = std::move(gone);
+    }
+
+    /// Starts watching `socket` for `watch`. The socket may then be moved (the pending receive
+    /// stays with its descriptor) or closed; cancelling the socket's operations ends the watch.
+    ///
+    /// A one-byte MSG_PEEK receive, not an `async_wait`: Asio starts a wait with an epoll_ctl
+    /// call every time, a receive after the request's own read (which drained the socket) is
+    /// merely queued. Readable with data instead (a pipelined next request) ends the watch: the
+    /// data waits for the connection's next read.
+    static void start(boost::asio::ip::tcp::socket& socket, std::shared_ptr<request_watch> watch)
+    {
+        static char peeked; // written by the kernel, never read
+        socket.async_receive(boost::asio::buffer(&peeked, 1), boost::asio::socket_base::message_peek,
+                             [watch = std::move(watch)](boost::system::error_code ec, std::size_t bytes) {
+                                 if (ec == boost::asio::error::operation_aborted || (!ec && bytes > 0))
+                                     return; // ended by the transport, or a pipelined request
+                                 watch->departed(); // EOF, a reset or another error: the client has gone
+                             });
+    }
+
+private:
+    enum class phase { running, answered, parked };
+
+    void departed()
+    {
+        if (phase_ == phase::answered)
+            return;
+        if (phase_ == phase::running) {
+            client_gone_ = true;
+            handler_->emit(boost::asio::cancellation_type::terminal);
+            return;
+        }
+        auto const reply = reply_.lock();
+        if (!reply || reply->resolved())
+            return; // answered meanwhile: the socket is the connection's next coroutine's
+        reply->abandon();
+        std::exchange(gone_, nullptr)();
+    }
+
+    boost::asio::cancellation_signal* handler_;
+    phase phase_ = phase::running;
+    bool client_gone_ = false;
+    std::weak_ptr<deferred_reply> reply_;
+    std::function<void()> gone_;
 };
-
-/// Whether the watch still has a waiter to report to: a parked reply until it is resolved
-/// (after which the socket may belong to the connection's next coroutine), a running handler
-/// for as long as the transport keeps it.
-inline bool still_waiting(deferred_reply const& reply) { return !reply.resolved(); }
-inline bool still_waiting(running_handler const&) { return true; }
-
-/// Calls `gone(waiter)` once if the client of `socket` closes or resets its connection while
-/// `waiter` lives and is still waiting. Readable with data instead (a pipelined next request)
-/// ends the watch: the data waits for the connection's next read.
-///
-/// The watch is a one-byte MSG_PEEK receive, not an `async_wait`: Asio starts a wait with an
-/// epoll_ctl call every time, a receive after the request's own read (which drained the
-/// socket) is merely queued. Its completion never touches the socket, so whoever ends the wait
-/// may move or close it (cancelled, it completes with operation_aborted).
-template <class Waiter, class Gone>
-void watch_departure(boost::asio::ip::tcp::socket& socket, std::weak_ptr<Waiter> waiter, Gone gone)
-{
-    static char peeked; // written by the kernel, never read
-    socket.async_receive(boost::asio::buffer(&peeked, 1), boost::asio::socket_base::message_peek,
-                         [waiter = std::move(waiter), gone = std::move(gone)](boost::system::error_code ec,
-                                                                              std::size_t bytes) mutable {
-                             auto const waiting = waiter.lock();
-                             if (ec == boost::asio::error::operation_aborted || !waiting || !still_waiting(*waiting))
-                                 return; // answered or cancelled meanwhile
-                             if (!ec && bytes > 0)
-                                 return; // a pipelined request: not a departure
-                             gone(*waiting); // EOF, a reset or another error: the client has gone
-                         });
-}
 
 } // namespace lp

@@ -64,9 +64,45 @@ std::string reason_for(unsigned status, beast::error_code ec)
     }
 }
 
+/// Content-Type, Cookie, Origin and Host (the first of each, as a lookup would give) in one pass
+/// over the fields: each lookup by name would be a search of their tree.
+void take_request_fields(http::fields const& fields, incoming_request& in)
+{
+    struct wanted {
+        http::field name;
+        std::string& to;
+        bool taken = false;
+    } wanted_fields[] = {{http::field::content_type, in.content_type},
+                         {http::field::cookie, in.cookie},
+                         {http::field::origin, in.origin},
+                         {http::field::host, in.host}};
+    for (auto const& field : fields)
+        for (auto& slot : wanted_fields)
+            if (field.name() == slot.name && !std::exchange(slot.taken, true))
+                slot.to = field.value();
+}
+
+/// The peer's address as text: IPv4 written here (glibc's inet_ntop goes through sprintf, a
+/// noticeable part of an accept's user-space time), anything else by Asio.
+std::string address_text(asio::ip::address const& address)
+{
+    if (!address.is_v4())
+        return address.to_string();
+    auto const bytes = address.to_v4().to_bytes();
+    char text[16];
+    char* at = text;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0)
+            *at++ = '.';
+        at = std::to_chars(at, text + sizeof text, static_cast<unsigned>(bytes[i])).ptr;
+    }
+    return std::string(text, at);
+}
+
 /// The WebSocket handshake's parts of a request for one of the endpoints, else null.
 std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& websockets,
-                                                        http::request<http::string_body> const& message)
+                                                        http::request<http::string_body> const& message,
+                                                        bool proxy_mode)
 {
     auto const target = std::string_view(message.target());
     auto const query_at = target.find('?');
@@ -86,6 +122,8 @@ std::unique_ptr<websocket_upgrade> websocket_upgrade_of(websocket_server const& 
     request.origin = std::string(message[http::field::origin]);
     request.host = std::string(message[http::field::host]);
     request.user_agent = std::string(message[http::field::user_agent]);
+    if (auto const proto = message["X-Forwarded-Proto"]; proxy_mode && !proto.empty())
+        request.scheme = std::string(proto);
     return upgrade;
 }
 } // namespace
@@ -129,6 +167,8 @@ http_server::http_server(asio::io_context& io, tcp::endpoint endpoint, http_limi
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
+    // Accepted sockets inherit TCP_NODELAY from the listener (Linux): no setsockopt per accept.
+    acceptor_.set_option(tcp::no_delay(true));
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
@@ -173,8 +213,10 @@ void http_server::stop(std::function<void()> on_closed)
 asio::awaitable<void> http_server::accept_loop()
 {
     auto executor = co_await asio::this_coro::executor;
+    tcp::endpoint peer;
     while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+        // The peer's address from accept itself (no getpeername call per connection).
+        auto [ec, socket] = co_await acceptor_.async_accept(peer, use_tuple);
         if (stopping_ || ec == asio::error::operation_aborted)
             break;
         if (ec) {
@@ -186,8 +228,6 @@ asio::awaitable<void> http_server::accept_loop()
             co_await pause.async_wait(use_tuple);
             continue;
         }
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
         if (limits_.max_connections != 0 && connections_.size() >= limits_.max_connections && !make_room()) {
             count_limit_hit(limit::max_connections);
             asio::co_spawn(executor, refuse_at_cap(std::move(socket)), asio::detached);
@@ -196,7 +236,7 @@ asio::awaitable<void> http_server::accept_loop()
         connection_ptr c(new connection(std::move(socket)), connection_deleter{this});
         connections_.push_front(c.get());
         c->registration = connections_.begin();
-        c->peer = c->socket.remote_endpoint(ignored).address().to_string();
+        c->peer = address_text(peer.address());
         if (!limits_.proxy_mode && !count_address(*c, c->peer))
             c->refusal = 429;
         spawn(std::move(c), {}, false);
@@ -280,13 +320,12 @@ void http_server::spawn(connection_ptr c, std::string pending, bool close_after)
 namespace {
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// Appends a response's status line and headers to `to`: written by hand, since each answer is
-/// a status line, a few headers and a body, and the answers of a fan-out are put one after
-/// another in one buffer.
-void append_head(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
-                 std::size_t content_length, unsigned version, bool keep_alive)
+/// Appends a response's status line and headers up to the Content-Length value to `to`:
+/// written by hand, since each answer is a status line, a few headers and a body, and the
+/// answers of a fan-out are put one after another in one buffer.
+void append_head_start(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
+                       unsigned version)
 {
-    count_response(status);
     auto const reason = http::obsolete_reason(static_cast<http::status>(status));
     char digits[24];
     to.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -296,6 +335,12 @@ void append_head(std::string& to, unsigned status, std::string_view content_type
     for (auto const& [name, value] : headers)
         to.append("\r\n").append(name).append(": ").append(value);
     to.append("\r\nContent-Length: ");
+}
+
+/// The rest of the head: the Content-Length value, the connection's fate, the blank line.
+void append_head_end(std::string& to, std::size_t content_length, unsigned version, bool keep_alive)
+{
+    char digits[24];
     to.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, content_length).ptr - digits));
     if (!keep_alive && version != 10)
         to.append("\r\nConnection: close");
@@ -304,10 +349,31 @@ void append_head(std::string& to, unsigned status, std::string_view content_type
     to.append("\r\n\r\n");
 }
 
+void append_head(std::string& to, unsigned status, std::string_view content_type, header_list const& headers,
+                 std::size_t content_length, unsigned version, bool keep_alive)
+{
+    count_response(status);
+    append_head_start(to, status, content_type, headers, version);
+    append_head_end(to, content_length, version, keep_alive);
+}
+
 void append_response(std::string& to, outgoing_response const& out, unsigned version, bool keep_alive)
 {
     append_head(to, out.status, out.content_type, out.headers, out.body.size(), version, keep_alive);
     to.append(out.body);
+}
+
+/// The head of a deferred JSON reply up to its Content-Length value.
+std::string json_head_start(unsigned version, bool cors)
+{
+    static header_list const none, with_cors = [] {
+        header_list any;
+        lp::cors::allow_any_origin(any);
+        return any;
+    }();
+    std::string start;
+    append_head_start(start, 200, "application/json", cors ? with_cors : none, version);
+    return start;
 }
 
 /// The same for a deferred reply: a JSON result's body is written from its pieces, with no
@@ -318,13 +384,15 @@ void append_ready(std::string& to, ready_reply const& ready, unsigned version, b
         append_response(to, *ready.response, version, keep_alive);
         return;
     }
-    static header_list const none, cors = [] {
-        header_list any;
-        lp::cors::allow_any_origin(any);
-        return any;
-    }();
-    append_head(to, 200, "application/json", ready.cors ? cors : none,
-                ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
+    // The head up to Content-Length is the same for every such reply of its shape (HTTP
+    // version, CORS): written once, then copied whole into each reply of a fan-out.
+    static std::string const starts[2][2] = {
+        {json_head_start(11, false), json_head_start(11, true)},
+        {json_head_start(10, false), json_head_start(10, true)},
+    };
+    count_response(200);
+    to.append(starts[version == 10][ready.cors]);
+    append_head_end(to, ready.open.size() + ready.result_json.size() + ready.close.size(), version, keep_alive);
     to.append(ready.open).append(ready.result_json).append(ready.close);
 }
 
@@ -473,15 +541,12 @@ asio::awaitable<bool> http_server::read_request(connection& c, beast::tcp_stream
     }
     auto message = parser.release();
     if (websockets_)
-        upgrade = websocket_upgrade_of(*websockets_, message);
+        upgrade = websocket_upgrade_of(*websockets_, message, limits_.proxy_mode);
     c.version = message.version();
     c.keep_alive = message.keep_alive();
     in.method = std::string(message.method_string());
     in.target = std::string(message.target());
-    in.content_type = std::string(message[http::field::content_type]);
-    in.cookie = std::string(message[http::field::cookie]);
-    in.origin = std::string(message[http::field::origin]);
-    in.host = std::string(message[http::field::host]);
+    take_request_fields(message, in);
     in.body = std::move(message.body());
     in.client_address = client_address(message, c.peer, limits_.proxy_mode);
     if (limits_.proxy_mode && !count_address(c, in.client_address))
@@ -553,40 +618,46 @@ asio::awaitable<void> http_server::serve(connection_ptr c, std::string pending, 
         if (c->buffer.size() == 0)
             c->buffer.shrink_to_fit();
 
-        // A client that leaves while its handler waits (a framework route's wait) ends it.
-        auto handler = std::make_shared<running_handler>();
-        watch_departure(stream.socket(), std::weak_ptr(handler), [](running_handler& h) {
-            h.client_gone = true;
-            h.signal.emit(asio::cancellation_type::terminal);
-        });
-        auto out = co_await dispatcher_.dispatch(std::move(in), handler->signal.slot());
-        stream.socket().cancel(); // ends the watch
-        if (std::exchange(handler, nullptr)->client_gone) {
+        // A client that leaves while its handler waits (a framework route's wait) ends it; one
+        // that leaves while its reply is parked (a reload, an aborted poll) frees its slot.
+        asio::cancellation_signal cancel_handler;
+        auto watch = std::make_shared<request_watch>(cancel_handler);
+        request_watch::start(stream.socket(), watch);
+        // However this request ends (an exception included), its signal goes with it.
+        struct signal_scope {
+            request_watch& watch;
+            ~signal_scope() { watch.answered(); }
+        } const scope{*watch};
+        auto out = co_await dispatcher_.dispatch(std::move(in), cancel_handler.slot());
+        if (watch->client_gone()) {
             if (out.deferred)
                 out.deferred->abandon(); // parked meanwhile (a bus poll): its holder forgets it
             break;                       // nobody to answer: close
         }
         if (out.deferred) {
             // Park: the socket goes back into the connection, this coroutine ends, and the
-            // reply's arrival starts a new one that writes it and carries on.
+            // reply's arrival starts a new one that writes it and carries on. Moved out, not
+            // release_socket(), which would cancel the watch: the same watch goes on.
             auto reply = std::move(out.deferred);
-            c->socket = stream.release_socket();
+            bool const waiting = !reply->resolved();
+            if (!waiting)
+                stream.socket().cancel(); // answered already: ends the watch
+            c->socket = std::move(stream.socket());
             c->stream = nullptr;
             connection* parked = c.release();
+            if (waiting)
+                watch->park(reply, [this, parked] {
+                    connection_ptr(parked, connection_deleter{this}); // closes it
+                });
             // The next coroutine of this connection is spawned from a posted handler (the
             // outbox's resumption), so this one is gone before it runs, even when the reply is
             // already there.
             reply->on_ready([this, parked](ready_reply const& ready) {
                 answer_parked(connection_ptr(parked, connection_deleter{this}), ready);
             });
-            // A client that leaves (a reload, an aborted poll) frees its slot at once.
-            if (!reply->resolved())
-                watch_departure(parked->socket, std::weak_ptr(reply), [this, parked](deferred_reply& left) {
-                    left.abandon();
-                    connection_ptr(parked, connection_deleter{this}); // closes it
-                });
             co_return;
         }
+        stream.socket().cancel(); // ends the watch
         bool const keep_alive = c->keep_alive && !stopping_;
         pending.clear();
         append_response(pending, out, c->version, keep_alive);

@@ -158,6 +158,10 @@ int serve(lp::server_config const& config)
     shared.sessions = sessions.get();
     shared.websocket_rate_limit_burst = config.websocket_rate_limit_burst;
     shared.websocket_rate_limit_delay = config.websocket_rate_limit_delay;
+    shared.websocket_worker_version = config.websocket_worker_version;
+    // Odoo reads it from the environment too: one setting for both.
+    auto const* samesite = std::getenv("ODOO_BUS_PUBLIC_SAMESITE_WS");
+    shared.public_samesite_websocket = samesite && *samesite;
     shared.static_dir = std::filesystem::path(config.static_dir.empty() ? LP_DEFAULT_STATIC_DIR : config.static_dir);
     shared.allow_send = config.bus_allow_send;
     shared.stats = config.stats;

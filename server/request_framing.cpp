@@ -56,16 +56,24 @@ framing_refusal bad(std::string reason) { return {400, std::move(reason)}; }
 
 std::optional<framing_refusal> check_framing(http::fields const& header, unsigned version)
 {
-    auto const lengths = header.count(http::field::content_length);
+    // One pass over the fields: each lookup by name would be a search of their tree.
+    std::size_t lengths = 0, encodings = 0;
+    std::string_view length;
+    for (auto const& field : header) {
+        if (field.name() == http::field::content_length) {
+            if (lengths++ == 0)
+                length = field.value();
+        }
+        else if (field.name() == http::field::transfer_encoding)
+            ++encodings;
+    }
     if (lengths > 1)
         return bad("more than one Content-Length");
-    if (lengths == 1) {
-        auto const value = header[http::field::content_length];
-        // 1*DIGIT and no more than fits: no sign, no list, no spaces inside.
-        if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string_view::npos)
-            return bad("Content-Length is not a decimal number");
-    }
-    if (header.count(http::field::transfer_encoding) == 0)
+    // 1*DIGIT and no more than fits: no sign, no list, no spaces inside.
+    if (lengths == 1
+        && (length.empty() || length.size() > 18 || length.find_first_not_of("0123456789") != std::string_view::npos))
+        return bad("Content-Length is not a decimal number");
+    if (encodings == 0)
         return std::nullopt;
 
     if (version < 11)

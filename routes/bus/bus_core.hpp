@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace lp {
@@ -51,9 +52,14 @@ struct read_plan {
     /// `after` (its ceiling), when new rows may exist. Neither when only arrivals are read.
     bool newest = false;
     std::optional<std::int64_t> after;
-    /// Ids after `after` already read (the WebSocket hub's recent ids, socket_hub::extend):
-    /// rows that commit out of id order are read below the newest id without reading these again.
-    std::vector<std::int64_t> skip;
+    /// What the WebSocket hub has read after `after` (socket_hub::extend): every id up to
+    /// `read_up_to` but those in `gaps` (open intervals, at most socket_hub::max_gaps). Rows
+    /// that commit out of id order are read in the gaps without reading the others again.
+    std::optional<std::int64_t> read_up_to;
+    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
+    /// Above 0: also where the WebSocket hub may start (the newest id created more than
+    /// settle_seconds ago) and the ids committed above it (for the first subscribe's replay).
+    int settle_seconds = 0;
     /// The arrivals part (empty keys: none): the union of their channels, the smallest last
     /// id among those that have one, and whether some are first polls (last = 0).
     std::vector<std::string> arrival_keys;
@@ -64,6 +70,8 @@ struct read_plan {
 /// What the read brought. The driver reads the window part first, then the arrivals part.
 struct read_result {
     std::optional<std::int64_t> newest; ///< bus_bus's newest id, when asked
+    std::optional<std::int64_t> settled; ///< with settle_seconds: the newest id created before them
+    std::vector<std::int64_t> committed_since; ///< with settle_seconds: the ids above it, in order
     std::vector<bus_row> fresh;         ///< rows after plan.after, in id order
     bool more = false;                  ///< fresh stopped at its limit: more rows behind them
     std::vector<bus_row> for_arrivals;  ///< the arrival keys' rows newer than since, or recent enough

@@ -5,6 +5,7 @@
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/presence.hpp"
+#include "routes/bus/presence_report.hpp"
 #include "routes/bus/publisher.hpp"
 #include "routes/bus/subscription.hpp"
 #include "routes/rate_limiter.hpp"
@@ -48,21 +49,6 @@ json::object poll_options(lp::request& request)
     return value.get_object();
 }
 
-/// options.bus_inactivity: milliseconds since the user's last action, as a whole number. Odoo's
-/// client sends an integer; a fraction is cut off, a huge number (2^64, 1e400 read as infinity)
-/// is held at a year. Absent or not a number: no presence update, as in Odoo.
-std::optional<std::int64_t> inactivity_option(json::object const& options)
-{
-    auto const* value = options.if_contains("bus_inactivity");
-    if (!value || !value->is_number())
-        return std::nullopt;
-    constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
-    double const ms = value->to_number<double>();
-    if (std::isnan(ms))
-        throw lp::bad_request("bus.Bus: option 'bus_inactivity' must be a number of milliseconds");
-    return static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms));
-}
-
 // Odoo answers a poll that found nothing with an empty list; so do we at the deadline and at shutdown.
 LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, lp::route_option::at_root,
                   lp::route_option::cors, lp::route_option::answering_at_timeout(json::array{}))
@@ -81,7 +67,7 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, l
     // Presence is written at most write_rate_per_ip times a minute per user (an office behind
     // one address holds many users); beyond, the poll goes on without it.
     auto* presence_limit = request.services().presence_per_user;
-    if (auto const inactivity_ms = request.authenticated() ? inactivity_option(options) : std::nullopt) {
+    if (auto const inactivity_ms = request.authenticated() ? lp::bus::inactivity_ms(options.if_contains("bus_inactivity")) : std::nullopt) {
         if (presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid()))) {
             lp::count_limit_hit(lp::limit::presence_rate);
         }
@@ -114,19 +100,8 @@ asio::awaitable<json::value> im_status(lp::request& request)
         id_list += (id_list.size() > 1 ? "," : "") + std::to_string(id.get_int64());
     }
     id_list += "}";
-    std::string const sql =
-        "SELECT p.id, COALESCE(s.status, 'im_partner') AS im_status"
-        "  FROM unnest($1::int4[]) AS p(id)"
-        "  LEFT JOIN (SELECT u.partner_id,"
-        "                    CASE WHEN max(b.last_poll) IS NULL THEN 'offline'"
-        "                         WHEN age(now() AT TIME ZONE 'UTC', max(b.last_poll)) > interval '55 seconds' THEN 'offline'"
-        "                         WHEN age(now() AT TIME ZONE 'UTC', max(b.last_presence)) > interval '1800 seconds' THEN 'away'"
-        "                         ELSE 'online' END AS status"
-        "               FROM res_users u LEFT JOIN bus_presence b ON b.user_id = u.id"
-        "              WHERE u.active GROUP BY u.partner_id) s ON s.partner_id = p.id"
-        " ORDER BY p.id";
     lp::orm::pg::parameters params{id_list};
-    auto rows = co_await request.cursor().query(sql, std::move(params));
+    auto rows = co_await request.cursor().query(lp::bus::im_status_sql(bus_of(request).settings().odoo_version), std::move(params));
     co_return rows;
 }
 LONGPOLLING_ADD_ROUTE(im_status, "/longpolling/im_status", lp::mode::json, lp::must_be_authenticated,

@@ -1,5 +1,6 @@
 #include "routes/bus/fan_out.hpp"
 
+#include "routes/bus/arrival_rows.hpp"
 #include "routes/bus/bus_core.hpp"
 
 #include <algorithm>
@@ -26,33 +27,12 @@ void bus_core::settle_arrivals(std::vector<bus_row> const& rows)
 {
     // The arrivals' read ran after the window's, so it holds every row for them up to at least
     // the window's ceiling: whoever finds nothing there parks from the ceiling on.
-    // Rows are bucketed by channel once, so that a storm of arrivals costs each poll its own
-    // channels' rows, not a scan of every row read.
-    std::unordered_map<std::string_view, std::vector<bus_row const*>> by_key;
-    for (auto const& row : rows)
-        by_key[row.key].push_back(&row); // in id order, as read
+    arrival_rows const read(rows);
     shared_answers answers;
     std::vector<bus_row const*> mine;
     for (auto* w : std::exchange(reading_, {})) {
-        mine.clear();
-        for (auto const& key : w->keys) {
-            auto const bucket = by_key.find(key);
-            if (bucket == by_key.end())
-                continue;
-            auto const& on_key = bucket->second;
-            if (w->last > 0) {
-                auto const after = std::upper_bound(on_key.begin(), on_key.end(), w->last,
-                                                    [](std::int64_t last, bus_row const* row) { return last < row->id; });
-                mine.insert(mine.end(), after, on_key.end());
-            }
-            else
-                std::copy_if(on_key.begin(), on_key.end(), std::back_inserter(mine),
-                             [](bus_row const* row) { return row->recent_enough; });
-        }
+        read.select(w->keys, w->last, mine);
         if (!mine.empty()) {
-            // Several channels' rows, each in id order: one list in id order, each row once.
-            std::sort(mine.begin(), mine.end(), [](bus_row const* a, bus_row const* b) { return a->id < b->id; });
-            mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
             ++answered_;
             delivered_ += mine.size();
             finish(*w, answers.text_for(mine));

@@ -83,18 +83,47 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         auto r = co_await c.query(sql);
         out.newest = std::stoll(std::string(r.value(0, 0)));
     }
+    if (plan.settle_seconds > 0) {
+        // Where the WebSocket hub starts: before the arrivals part, so that every id listed
+        // here is in that read too (a row committing later is above the mark and not listed:
+        // the hub reads it when it comes, in a gap if its id is lower).
+        // (A row without create_date counts as old. Past fetch_limit ids, the hub starts at
+        // the highest of them: the lower ones not committed yet are given up, as before.)
+        std::string const sql =
+            "SELECT s.mark, b.id FROM (SELECT COALESCE(max(id), 0) AS mark FROM bus_bus WHERE create_date IS NULL"
+            " OR create_date <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) s"
+            " LEFT JOIN bus_bus b ON b.id > s.mark ORDER BY b.id LIMIT " + std::to_string(fetch_limit + 1);
+        orm::pg::parameters params{std::to_string(plan.settle_seconds)};
+        auto r = co_await c.query(sql, std::move(params));
+        out.settled = r.rows() > 0 ? std::stoll(std::string(r.value(0, 0))) : 0;
+        for (int i = 0; i < r.rows(); ++i)
+            if (!r.is_null(i, 1))
+                out.committed_since.push_back(std::stoll(std::string(r.value(i, 1))));
+        if (out.committed_since.size() > static_cast<std::size_t>(fetch_limit)) {
+            out.settled = out.committed_since.back();
+            out.committed_since.clear();
+        }
+    }
     if (plan.after) {
         // (Channel-free and with LIMIT: told apart from the arrivals' read in
-        // pg_stat_statements, and bounded after a long outage.) With ids to skip, the rows
-        // below the newest one that committed late are read too (the WebSocket hub's).
-        std::string const sql = plan.skip.empty()
-                                  ? "SELECT id, channel, message FROM bus_bus WHERE id > $1 ORDER BY id LIMIT "
-                                        + std::to_string(fetch_limit)
-                                  : "SELECT id, channel, message FROM bus_bus WHERE id > $1 AND id <> ALL($2::int8[])"
-                                    " ORDER BY id LIMIT " + std::to_string(fetch_limit);
+        // pg_stat_statements, and bounded after a long outage.) With the hub's ids read, only
+        // the gaps below the highest of them are read again (rows that committed late).
+        std::string sql = "SELECT id, channel, message FROM bus_bus WHERE id > $1";
+        if (plan.read_up_to)
+            sql += " AND (id > $2 OR EXISTS (SELECT 1 FROM unnest($3::int8[], $4::int8[]) AS gap(lo, hi)"
+                   " WHERE id > gap.lo AND id < gap.hi))";
+        sql += " ORDER BY id LIMIT " + std::to_string(fetch_limit);
         orm::pg::parameters params{std::to_string(*plan.after)};
-        if (!plan.skip.empty())
-            params.push_back(pg_int_array(plan.skip));
+        if (plan.read_up_to) {
+            std::vector<std::int64_t> lows, highs;
+            for (auto const& [lo, hi] : plan.gaps) {
+                lows.push_back(lo);
+                highs.push_back(hi);
+            }
+            params.push_back(std::to_string(*plan.read_up_to));
+            params.push_back(pg_int_array(lows));
+            params.push_back(pg_int_array(highs));
+        }
         auto r = co_await c.query(sql, std::move(params));
         out.fresh = read_rows(r, odoo_version);
         out.more = out.fresh.size() == static_cast<std::size_t>(fetch_limit);

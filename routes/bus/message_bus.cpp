@@ -26,7 +26,7 @@ class message_bus::shell final : public bus_actions {
 public:
     shell(asio::any_io_executor executor, orm::database& db, bus_settings const& settings)
         : core(*this), hub({[this] { core.notified(); }, [this](bool on) { core.set_external_listeners(on); }}),
-          replays(executor, db, settings.odoo_version, settings.timeout), executor_(executor), db_(db),
+          replays(executor, db, settings.odoo_version, settings.timeout), session_checks(executor), executor_(executor), db_(db),
           settings_(settings), tick_(executor), expiry_(executor),
           alive_(std::make_shared<bool>(true))
     {
@@ -36,6 +36,7 @@ public:
     bus_core core;
     socket_hub hub; ///< the WebSockets, fed from the same reads
     replay_reads replays; ///< their subscribes' reads, shared
+    bus::session_checks session_checks; ///< their session checks, shared per wake-up
 
     /// After every event: the expiry timer follows the earliest poll.
     void follow_expiry()
@@ -195,5 +196,7 @@ bus_stats message_bus::stats(orm::database& db) { return shell_of(db).core.stats
 socket_hub& message_bus::sockets(orm::database& db) { return shell_of(db).hub; }
 
 replay_reads& message_bus::replays(orm::database& db) { return shell_of(db).replays; }
+
+session_checks& message_bus::sessions(orm::database& db) { return shell_of(db).session_checks; }
 
 } // namespace lp::bus

@@ -7,6 +7,7 @@
 #include "orm_bridge/database.hpp"
 #include "routes/bus/bus_core.hpp"
 #include "routes/bus/replay_reads.hpp"
+#include "routes/bus/session_checks.hpp"
 #include "routes/bus/socket_hub.hpp"
 #include "routes/deferred_reply.hpp"
 
@@ -66,6 +67,8 @@ public:
     socket_hub& sockets(orm::database& db);
     /// The reads of their subscribes (Odoo's _poll), shared by the subscribes that come together.
     replay_reads& replays(orm::database& db);
+    /// Their session checks, one per session per wake-up.
+    session_checks& sessions(orm::database& db);
     boost::asio::any_io_executor executor() const { return executor_; }
 
     class shell;

@@ -5,16 +5,16 @@
 #include "orm_bridge/log.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/presence.hpp"
+#include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
+#include "routes/json_limits.hpp"
 #include "routes/rate_limiter.hpp"
 #include "routes/request.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 namespace lp::bus {
@@ -25,18 +25,27 @@ using clock = std::chrono::steady_clock;
 namespace {
 // Odoo's CloseCode values this endpoint sends (the transport sends the others).
 constexpr std::uint16_t incorrect_data = 1003;
+constexpr std::uint16_t message_too_big = 1009;
 constexpr std::uint16_t server_error = 1011;
 constexpr std::uint16_t try_later = 1013;
 constexpr std::uint16_t session_expired = 4001;
+
+/// The presence row, then Odoo 16's answer to im_status_ids_by_model (which reads it).
+asio::awaitable<void> presence_then_im_status(orm::database* db, int odoo_version, std::int64_t uid, std::int64_t ms,
+                                              std::vector<std::int64_t> partner_ids)
+{
+    co_await update_presence(db, odoo_version, uid, ms);
+    co_await answer_im_status(*db, odoo_version, uid, std::move(partner_ids));
+}
 
 /// How long sent ids are remembered against a second sending (Odoo's MAX_NOTIFICATION_HISTORY_SEC).
 constexpr auto sent_history = socket_hub::history;
 } // namespace
 
 odoo_socket::odoo_socket(websocket_session& ws, services const& shared, std::optional<std::string> session_id,
-                         std::string db_name)
+                         std::string db_name, bool public_user)
     : ws_(&ws), shared_(shared), bus_(*shared.bus), session_id_(std::move(session_id)), db_name_(std::move(db_name)),
-      rate_(shared.websocket_rate_limit_burst, shared.websocket_rate_limit_delay)
+      public_user_(public_user), rate_(shared.websocket_rate_limit_burst, shared.websocket_rate_limit_delay)
 {
 }
 
@@ -60,9 +69,16 @@ void odoo_socket::received(std::string_view data)
         return close(try_later, "rate limit exceeded");
     if (data == std::string_view("\0", 1))
         return; // newer Odoo clients' sentinel
-    boost::system::error_code ec;
-    auto message = json::parse(data, ec);
-    if (ec || !message.is_object() || !message.as_object().contains("event_name"))
+    json::value message;
+    try {
+        message = parse_request_json(data); // within the same memory and depth limits as a request's
+    }
+    catch (lp::payload_too_large const&) {
+        return close(message_too_big, "message too big once parsed");
+    }
+    catch (lp::bad_request const&) {
+    }
+    if (!message.is_object() || !message.as_object().contains("event_name"))
         return close(incorrect_data, "a message is a JSON object with an event_name");
     inbox_.push_back(std::move(message.as_object()));
     if (!serving_) {
@@ -110,7 +126,7 @@ asio::awaitable<void> odoo_socket::serve()
             std::optional<orm::session> session;
             if (session_id_ && shared_.sessions)
                 session = co_await shared_.sessions->find(*session_id_);
-            uid_ = session ? session->uid : 0;
+            uid_ = session && !public_user_ ? session->uid : 0;
             db_ = &make_request(std::move(session)).database(); // the session's, else ?db=, else the only one
         }
         for (std::size_t i = 0; i < inbox_.size() && open(); ++i) {
@@ -140,8 +156,9 @@ asio::awaitable<bool> odoo_socket::session_valid() const
     if (uid_ == 0)
         co_return true;
     // The session file (gone at logout) and the user's row from the database's user cache
-    // (a new password or a deactivation changes the token): no query for a known user.
-    auto const found = co_await shared_.sessions->find(*session_id_);
+    // (a new password or a deactivation changes the token): no query for a known user, and
+    // one lookup per session per wake-up, shared by the session's sockets.
+    auto const found = co_await bus_.sessions(*db_).find(*shared_.sessions, *session_id_);
     co_return found && found->uid == uid_ && found->db == db_->name();
 }
 
@@ -200,9 +217,12 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     hub.subscribe(*this, subscription.keys);
     replaying_ = true;
     pending_.clear();
+    // The first subscriber also reads where the hub starts: the ids committed in the last
+    // 10 s are its history, so that a lower id committing after the read is still read.
+    bool const hub_start = !hub.has_mark();
     replay_result replay;
     try {
-        replay = co_await bus_.replays(*db_).read(subscription.keys, last);
+        replay = co_await bus_.replays(*db_).read(subscription.keys, last, hub_start);
     }
     catch (...) {
         replaying_ = false;
@@ -210,7 +230,8 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     }
     if (!open())
         co_return;
-    hub.seen_up_to(replay.newest);
+    if (hub_start)
+        hub.start_at(replay.settled, replay.committed_since, clock::now());
     floor_ = replay.last;
     replaying_ = false;
     std::erase_if(pending_, [this](shared_row const& row) { return row->id <= floor_; });
@@ -224,19 +245,15 @@ void odoo_socket::update_presence(json::value const* data)
 {
     if (uid_ == 0 || !data || !data->is_object())
         return; // the public user has no presence row
-    auto const* inactivity = data->get_object().if_contains("inactivity_period");
-    if (!inactivity || !inactivity->is_number())
+    auto const& fields = data->get_object();
+    auto const ms = inactivity_ms(fields.if_contains("inactivity_period"));
+    if (!ms)
         return;
-    double const ms = inactivity->to_number<double>();
-    if (std::isnan(ms))
-        return;
-    constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
+    auto partner_ids = im_status_partner_ids(fields.if_contains("im_status_ids_by_model"), shared_); // (may throw: 1003)
     auto* limit = shared_.presence_per_user;
     if (limit && limit->take(db_->name() + "/" + std::to_string(uid_)))
         return; // as the poll: at most write_rate_per_ip presence writes a minute per user
-    asio::co_spawn(bus_.executor(),
-                   bus::update_presence(db_, bus_.settings().odoo_version, uid_,
-                                        static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms))),
+    asio::co_spawn(bus_.executor(), presence_then_im_status(db_, bus_.settings().odoo_version, uid_, *ms, std::move(partner_ids)),
                    asio::detached);
 }
 

@@ -43,9 +43,10 @@ namespace lp::bus {
 class odoo_socket final : public bus_subscriber, public std::enable_shared_from_this<odoo_socket> {
 public:
     /// `db_name`: the `db` query parameter ("" when absent), for a public socket with several
-    /// databases served.
+    /// databases served. `public_user`: the session only chooses the database (Odoo's
+    /// downgrade of a cross-origin socket, ODOO_BUS_PUBLIC_SAMESITE_WS).
     odoo_socket(websocket_session& ws, services const& shared, std::optional<std::string> session_id,
-                std::string db_name);
+                std::string db_name, bool public_user = false);
 
     /// Finds the session, then serves the messages that came meanwhile.
     void start();
@@ -81,6 +82,7 @@ private:
     message_bus& bus_;
     std::optional<std::string> session_id_;
     std::string db_name_;
+    bool public_user_;
     std::int64_t uid_ = 0; ///< the logged-in user (found at the start); 0: the public user
     orm::database* db_ = nullptr;
 

@@ -46,12 +46,19 @@ std::string pos_channel(std::string const& db, std::string const& channel_name, 
     return "[\"" + db + "\",\"" + channel_name + "\",\"" + std::to_string(pos_id) + "\"]";
 }
 
+json::value stored_channel(int odoo_version, std::string const& db, std::string const& client_channel)
+{
+    if (odoo_version < 15)
+        return json::string(client_channel);
+    return json::array{json::string(db), json::string(client_channel)};
+}
+
 notification client_notification(int odoo_version, std::string const& db, std::string const& client_channel,
                                  json::value message)
 {
     if (odoo_version < 15)
-        return {json::string(client_channel), std::move(message)};
-    return {json::array{json::string(db), json::string(client_channel)},
+        return {stored_channel(odoo_version, db, client_channel), std::move(message)};
+    return {stored_channel(odoo_version, db, client_channel),
             json::object{{"type", client_channel}, {"payload", std::move(message)}}};
 }
 

@@ -27,6 +27,10 @@ boost::asio::awaitable<std::int64_t> publish(orm::database& db, std::vector<noti
 /// Python's '["{}","{}","{}"]'.format(...) builds and the POS client's JSON.stringify matches.
 std::string pos_channel(std::string const& db, std::string const& channel_name, std::int64_t pos_id);
 
+/// The channel as stored for a client's `client_channel` (a string): "x" (Odoo 8-14) or
+/// ["db","x"] (Odoo 15).
+boost::json::value stored_channel(int odoo_version, std::string const& db, std::string const& client_channel);
+
 /// The stored channel and message of a notification a client subscribed to as `client_channel`
 /// (a string): as Odoo 8-14 ("x", message) or 15 (["db","x"], {"type":"x","payload":message}).
 notification client_notification(int odoo_version, std::string const& db, std::string const& client_channel,

@@ -1,6 +1,8 @@
 #include "routes/bus/replay_reads.hpp"
 
+#include "routes/bus/arrival_rows.hpp"
 #include "routes/bus/fetch_driver.hpp"
+#include "routes/bus/socket_hub.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,8 +16,6 @@
 #include <limits>
 #include <optional>
 #include <set>
-#include <string_view>
-#include <unordered_map>
 
 namespace lp::bus {
 namespace asio = boost::asio;
@@ -24,6 +24,7 @@ struct replay_reads::waiter {
     explicit waiter(asio::any_io_executor executor) : wake(executor, asio::steady_timer::time_point::max()) {}
     std::vector<std::string> keys;
     std::int64_t last = 0;
+    bool hub_start = false;
     std::optional<replay_result> out;
     std::exception_ptr error;
     bool done = false;
@@ -38,11 +39,12 @@ replay_reads::replay_reads(asio::any_io_executor executor, orm::database& db, in
 
 replay_reads::~replay_reads() = default;
 
-asio::awaitable<replay_result> replay_reads::read(std::vector<std::string> keys, std::int64_t last)
+asio::awaitable<replay_result> replay_reads::read(std::vector<std::string> keys, std::int64_t last, bool hub_start)
 {
     auto w = std::make_shared<waiter>(executor_);
     w->keys = std::move(keys);
     w->last = std::max<std::int64_t>(last, 0);
+    w->hub_start = hub_start;
     queued_.push_back(w);
     if (!running_) {
         running_ = true;
@@ -78,6 +80,8 @@ asio::awaitable<void> replay_reads::run()
             keys.insert(w->keys.begin(), w->keys.end());
             if (w->last > 0)
                 plan.arrivals_since = std::min(plan.arrivals_since.value_or(w->last), w->last);
+            if (w->hub_start)
+                plan.settle_seconds = static_cast<int>(socket_hub::history.count());
         }
         plan.arrival_keys.assign(keys.begin(), keys.end());
         try {
@@ -100,23 +104,19 @@ namespace {
 void distribute(std::vector<std::shared_ptr<replay_reads::waiter>> const& batch, read_result& result)
 {
     auto const newest = result.newest.value_or(0);
-    std::unordered_map<std::string_view, std::vector<bus_row const*>> by_key;
-    for (auto const& row : result.for_arrivals)
-        by_key[row.key].push_back(&row); // in id order, as read
+    arrival_rows const read(result.for_arrivals);
+    std::vector<bus_row const*> mine;
     for (auto const& w : batch) {
         replay_result out;
         out.newest = newest;
         out.last = w->last > newest ? 0 : w->last;
-        std::vector<bus_row const*> mine;
-        for (auto const& key : w->keys)
-            if (auto bucket = by_key.find(key); bucket != by_key.end())
-                for (auto const* row : bucket->second)
-                    if (out.last > 0 ? row->id > out.last : row->recent_enough)
-                        mine.push_back(row);
-        std::sort(mine.begin(), mine.end(), [](bus_row const* a, bus_row const* b) { return a->id < b->id; });
-        mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+        read.select(w->keys, out.last, mine);
         for (auto const* row : mine)
             out.rows.push_back(*row);
+        if (w->hub_start) {
+            out.settled = result.settled.value_or(newest);
+            out.committed_since = result.committed_since;
+        }
         w->out = std::move(out);
     }
 }

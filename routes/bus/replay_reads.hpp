@@ -22,6 +22,10 @@ struct replay_result {
     std::int64_t newest = 0;
     std::int64_t last = 0;
     std::vector<bus_row> rows;
+    /// When a start was asked: where the WebSocket hub may start (the newest id created more
+    /// than socket_hub::history ago) and the ids committed above it, read before the rows.
+    std::int64_t settled = 0;
+    std::vector<std::int64_t> committed_since;
 };
 
 class replay_reads {
@@ -31,9 +35,11 @@ public:
     ~replay_reads();
 
     /// bus_bus's newest id, the last id used (0 when `last` was above the newest) and the rows
-    /// of `keys` after it (with 0: those created within the timeout), in id order.
+    /// of `keys` after it (with 0: those created within the timeout), in id order; with
+    /// `hub_start`, also where the hub may start (for a hub without a mark).
     /// Errors: what the shared read throws (pg::error, orm::unavailable).
-    boost::asio::awaitable<replay_result> read(std::vector<std::string> keys, std::int64_t last);
+    boost::asio::awaitable<replay_result> read(std::vector<std::string> keys, std::int64_t last,
+                                               bool hub_start = false);
 
     struct waiter;
 

@@ -48,14 +48,23 @@ bool socket_hub::detach(bus_subscriber& s)
     return true;
 }
 
-void socket_hub::seen_up_to(std::int64_t newest)
+void socket_hub::start_at(std::int64_t mark, std::vector<std::int64_t> const& committed,
+                          std::chrono::steady_clock::time_point now)
 {
     if (mark_)
         return;
-    mark_ = newest;
-    std::erase_if(read_, [newest](auto const& entry) { return entry.first <= newest; });
-    // Rows after `newest` whose notification came before the hub had a mark were not read
-    // for it: read them now.
+    mark_ = mark;
+    std::erase_if(read_, [mark](auto const& entry) { return entry.first <= mark; });
+    // The ids committed above the mark were in the subscribe's read: remembered as read, so
+    // that only the ids between them (not committed yet) are read when they come.
+    for (auto const id : committed)
+        if (id > mark) {
+            auto const at = std::lower_bound(read_.begin(), read_.end(), id,
+                                             [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
+            if (at == read_.end() || at->first != id)
+                read_.emplace(at, id, now);
+        }
+    // Rows whose notification came before the hub had a mark were not read for it: now.
     if (bus_.read_soon)
         bus_.read_soon();
 }
@@ -65,10 +74,26 @@ void socket_hub::extend(read_plan& plan) const
     if (!mark_ || (!plan.after && !plan.newest))
         return;
     plan.after = std::min(plan.after.value_or(*mark_), *mark_);
-    plan.skip.clear();
-    for (auto const& [id, when] : read_)
-        if (id > *plan.after)
-            plan.skip.push_back(id);
+    plan.read_up_to.reset();
+    plan.gaps.clear();
+    // The ids read above `after` leave gaps (ids not committed when read); only those are
+    // read again below the highest, as at most max_gaps intervals: past them, everything
+    // from the last gap on is read (what was read before is not offered twice, see deliver).
+    std::int64_t top = *plan.after;
+    for (auto const& [id, when] : read_) {
+        if (id <= top)
+            continue;
+        if (id > top + 1) {
+            if (plan.gaps.size() == max_gaps)
+                break;
+            plan.gaps.emplace_back(top, id);
+        }
+        top = id;
+    }
+    if (plan.gaps.empty())
+        plan.after = top;
+    else
+        plan.read_up_to = top;
 }
 
 void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_clock::time_point now)

@@ -5,9 +5,10 @@
 //
 // Rows that commit out of id order (Odoo's August 2024 fix, done once per database instead
 // of once per socket): the hub remembers the ids read in the last `history` seconds and reads
-// every id after its mark but those, so a row that commits after a higher id was read is still
-// read, once. An id leaves the history (and the mark moves up to it) only when it is the
-// smallest remembered and older than `history`.
+// the gaps between them (and what follows), so a row that commits after a higher id was read
+// is still read, once. An id leaves the history (and the mark moves up to it) only when it is
+// the smallest remembered and older than `history`. The first subscriber's read says where
+// the mark starts (start_at).
 #pragma once
 
 #include "routes/bus/bus_core.hpp"
@@ -43,6 +44,9 @@ protected:
 class socket_hub {
 public:
     static constexpr std::chrono::seconds history{10};
+    /// The most intervals of unread ids a read carries (its SQL stays small; past them the
+    /// read brings some rows again, which are not offered twice).
+    static constexpr std::size_t max_gaps = 32;
 
     /// What the hub asks of its database's bus: a read of new rows soon; whether anyone
     /// listens (the bus then reads on every notification, polls or not).
@@ -56,10 +60,14 @@ public:
     void subscribe(bus_subscriber& s, std::vector<std::string> keys);
     void unsubscribe(bus_subscriber& s);
 
-    /// A subscriber's own read saw bus_bus up to `newest`: a hub that had no mark starts there
-    /// (and reads at once what came after it meanwhile).
-    void seen_up_to(std::int64_t newest);
-    /// Adds the hub's part to a read of new rows: from its mark on, less the ids it remembers.
+    /// A hub without a mark starts at `mark` (every id up to it settled), with `committed`
+    /// (the ids above it a subscriber's read saw) as read at `now`, and reads at once what
+    /// came after them meanwhile. A hub with a mark ignores it.
+    void start_at(std::int64_t mark, std::vector<std::int64_t> const& committed,
+                  std::chrono::steady_clock::time_point now);
+    bool has_mark() const { return mark_.has_value(); }
+    /// Adds the hub's part to a read of new rows: from its mark on, less the ids it has read
+    /// (as at most max_gaps intervals of ids still to read, below the highest id read).
     void extend(read_plan& plan) const;
     /// The rows a read brought (in id order): each one the hub has not seen is offered to the
     /// subscribers of its channel; then each subscriber offered some is flushed once.

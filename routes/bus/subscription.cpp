@@ -6,7 +6,10 @@
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/publisher.hpp"
 
+#include <charconv>
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace lp::bus {
 namespace json = boost::json;
@@ -35,13 +38,36 @@ std::vector<std::string> client_channels(json::value const& value, lp::services 
     return out;
 }
 
+namespace {
+/// Odoo 17+'s "odoo-presence-res.partner_<id>": the partner's presence channel
+/// ["db","res.partner",id,"presence"], where Odoo sends its im_status updates.
+std::optional<json::value> presence_channel(int odoo_version, std::string const& db, std::string_view name)
+{
+    constexpr std::string_view prefix = "odoo-presence-res.partner_";
+    if (odoo_version < 17 || !name.starts_with(prefix))
+        return std::nullopt;
+    auto const digits = name.substr(prefix.size());
+    std::int64_t id = 0;
+    auto const [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size() || id <= 0)
+        return std::nullopt; // not a presence channel: a string channel like any other
+    return json::array{json::string(db), "res.partner", id, "presence"};
+}
+} // namespace
+
 boost::asio::awaitable<subscription> subscribe_to(lp::request& request, std::vector<std::string> const& wanted,
                                                   int odoo_version)
 {
     auto& db = request.database();
     subscription out;
-    for (auto const& name : wanted)
-        out.channels.push_back(client_notification(odoo_version, db.name(), name, nullptr).first);
+    for (auto const& name : wanted) {
+        if (auto presence = presence_channel(odoo_version, db.name(), name)) {
+            if (request.authenticated()) // Odoo's public user gets no presence
+                out.channels.push_back(std::move(*presence));
+            continue;
+        }
+        out.channels.push_back(stored_channel(odoo_version, db.name(), name)); // no message built per poll
+    }
     if (odoo_version >= 15)
         out.channels.push_back(json::array{json::string(db.name()), "broadcast"});
     for (auto const& hook : channel_hooks())

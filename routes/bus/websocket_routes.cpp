@@ -5,6 +5,7 @@
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_socket.hpp"
 #include "routes/bus/presence.hpp"
+#include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
 #include "routes/route.hpp"
 #include "routes/url.hpp"
@@ -15,11 +16,25 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
-#include <cmath>
 
 namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
+
+/// A query parameter's value ("" when absent or when the query does not parse).
+std::string query_value(std::string const& query, std::string_view name)
+{
+    if (auto pairs = lp::parse_query(query))
+        for (auto& [key, value] : *pairs)
+            if (key == name)
+                return std::move(value);
+    return {};
+}
+
+/// A connection closed at its opening: its messages are not read.
+struct closed_websocket_handler final : lp::websocket_handler {
+    void on_message(lp::websocket_session&, std::string_view, bool) override {}
+};
 
 struct odoo_websocket_handler final : lp::websocket_handler {
     explicit odoo_websocket_handler(std::shared_ptr<lp::bus::odoo_socket> s) : socket(std::move(s)) {}
@@ -28,8 +43,30 @@ struct odoo_websocket_handler final : lp::websocket_handler {
     std::shared_ptr<lp::bus::odoo_socket> socket;
 };
 
+/// Odoo 17 and 18 close a browser's worker of another version than theirs at once, with
+/// 1000 (a clean close: the worker does not retry) and OUTDATED_VERSION (it tells the page to
+/// reload); a client without a User-Agent (an IoT box) is let in. 16 has no such check; nor
+/// has this server unless websocket_worker_version names the version of the Odoo it serves.
+bool outdated_worker(lp::websocket_request const& request, std::string const& worker_version, int odoo_version)
+{
+    return odoo_version >= 17 && !worker_version.empty() && !request.user_agent.empty()
+        && worker_version != query_value(request.query, "version");
+}
+
+/// Whether `origin` (scheme://host[:port]) is the server's own as the request reached it:
+/// Odoo compares its scheme and netloc with the request's scheme and Host header.
+bool same_origin(lp::websocket_request const& request)
+{
+    auto const origin = std::string_view(request.origin);
+    auto const scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos)
+        return false; // "null" (a sandboxed page), or not a URL
+    auto const netloc = origin.substr(scheme_end + 3).substr(0, origin.substr(scheme_end + 3).find_first_of("/?#"));
+    return origin.substr(0, scheme_end) == request.scheme && netloc == request.host;
+}
+
 /// GET /websocket?version=...: Odoo requires an Origin header (the transport checks the
-/// others). The worker version is not compared: this server speaks 16, 17 and 18's protocol.
+/// others).
 std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session& session,
                                                            lp::websocket_request const& request)
 {
@@ -37,15 +74,22 @@ std::unique_ptr<lp::websocket_handler> open_odoo_websocket(lp::websocket_session
         throw lp::bad_request("Empty Origin header");
     if (!request.shared || !request.shared->bus)
         throw lp::service_unavailable("the bus needs a database: start the server with -d");
-    if (request.shared->bus->settings().odoo_version < 15)
+    int const odoo_version = request.shared->bus->settings().odoo_version;
+    if (odoo_version < 15)
         throw lp::not_found("/websocket is Odoo 16's bus (odoo_version is below 15)");
-    std::string db_name;
-    if (auto pairs = lp::parse_query(request.query))
-        for (auto& [key, value] : *pairs)
-            if (key == "db")
-                db_name = std::move(value);
+    if (outdated_worker(request, request.shared->websocket_worker_version, odoo_version)) {
+        session.close(1000, "OUTDATED_VERSION");
+        return std::make_unique<closed_websocket_handler>();
+    }
+    // Odoo 17+ with ODOO_BUS_PUBLIC_SAMESITE_WS: a socket from another origin (whose cookie
+    // SameSite may not protect) is the public user of the session's database.
+    bool const downgraded = request.shared->public_samesite_websocket && odoo_version >= 17 && !same_origin(request);
+    if (downgraded)
+        lp::log::warning("websocket", "Downgrading websocket session. Host=", request.host, ", Origin=", request.origin,
+                         ", Scheme=", request.scheme, ".");
     auto socket = std::make_shared<lp::bus::odoo_socket>(session, *request.shared,
-                                                         lp::find_cookie(request.cookie, "session_id"), db_name);
+                                                         lp::find_cookie(request.cookie, "session_id"),
+                                                         query_value(request.query, "db"), downgraded);
     socket->start();
     return std::make_unique<odoo_websocket_handler>(std::move(socket));
 }
@@ -78,17 +122,20 @@ asio::awaitable<json::value> peek_notifications(lp::request& request)
 LONGPOLLING_ADD_ROUTE(peek_notifications, "/websocket/peek_notifications", lp::mode::json, lp::public_route,
                      lp::route_option::at_root, lp::route_option::cors);
 
-/// The presence of the session's user, for clients without a WebSocket.
+/// The presence of the session's user, for clients without a WebSocket (as update_presence).
 asio::awaitable<json::value> update_bus_presence(lp::request& request)
 {
     auto* bus = request.services().bus;
-    auto const inactivity = request.param<json::value>("inactivity_period", json::value(0));
-    if (!inactivity.is_number() || std::isnan(inactivity.to_number<double>()))
+    auto const* inactivity = request.params().if_contains("inactivity_period");
+    auto const ms = lp::bus::inactivity_ms(inactivity);
+    if (inactivity && !ms)
         throw lp::bad_request("'inactivity_period' must be a number of milliseconds");
+    auto partner_ids = lp::bus::im_status_partner_ids(request.params().if_contains("im_status_ids_by_model"),
+                                                      request.services());
     if (bus && request.authenticated()) {
-        constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
-        auto const ms = static_cast<std::int64_t>(std::clamp(inactivity.to_number<double>(), 0.0, a_year_ms));
-        co_await lp::bus::update_presence(&request.database(), bus->settings().odoo_version, request.uid(), ms);
+        int const version = bus->settings().odoo_version;
+        co_await lp::bus::update_presence(&request.database(), version, request.uid(), ms.value_or(0));
+        co_await lp::bus::answer_im_status(request.database(), version, request.uid(), std::move(partner_ids));
     }
     co_return json::object{};
 }

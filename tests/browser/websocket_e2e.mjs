@@ -60,7 +60,7 @@ let server = null;
 
 async function startServer(extraArgs = []) {
     const log = fs.openSync(logFile, "a");
-    const child = spawn(SERVER, ["-i", "127.0.0.1", "-p", String(PORT), ...SERVER_ARGS,
+    const child = spawn(SERVER, ["-i", "127.0.0.1", "-p", String(PORT), ...SERVER_ARGS, "--stats", "True",
         "--odoo-version", ODOO_VERSION, "--data-dir", DATA_DIR, ...extraArgs], {stdio: ["ignore", log, log]});
     fs.closeSync(log);
     const exited = new Promise((resolve) => child.on("exit", resolve));
@@ -143,11 +143,27 @@ async function openPage(page, options) {
 }
 
 const seenPayloads = (page) => page.evaluate(() => window.__seen.map((n) => n[1]));
+
+/** A barrier instead of a pause: a last row on `channel`, waited for and then removed from
+ * what the page saw. A row sent twice would have come before it. */
+async function publishEnd(page, channel) {
+    await publish(channel, "end", "end");
+    await waitUntil("the end row", async () => (await seenPayloads(page)).includes("end"), 10000);
+    await page.evaluate(() => { window.__seen = window.__seen.filter((n) => n[1] !== "end"); });
+}
 const busState = (page) => page.evaluate(() => ({state: window.__bus.state, last: window.__bus.last}));
 
+/** The WebSocket subscribers the server holds on this database (its stats route). */
+async function subscribedOnServer() {
+    const stats = await (await fetch(`${BASE}/openerplongpolling/stats`)).json();
+    return stats.databases[DB].websockets.subscribed;
+}
+
+/** The page's `count`th subscribe sent, and its socket (the page's only one) subscribed on
+ * the server: from then on a row committed is delivered. */
 async function waitSubscribed(sockets, count) {
     await waitUntil(`subscribe #${count}`, () => subscribes(sockets).length >= count, 10000);
-    await sleep(300);   // the server reads the subscribe
+    await waitUntil("the server to hold the subscription", async () => await subscribedOnServer() === 1, 10000, 20);
 }
 
 // ---------------------------------------------------------------- cases
@@ -162,11 +178,11 @@ testCase("a", "subscribe, then a bus_bus row + NOTIFY reaches on(\"notification\
     assert(new URL(sockets[0].url).pathname === "/websocket", `connected to ${sockets[0].url}`);
     const id = await publish(`e2e-a-${RUN}`, "e2e", {n: 1});
     await waitUntil("the notification", async () => (await seenPayloads(page)).length >= 1, 10000);
-    await sleep(500);
-    const seen = await page.evaluate(() => window.__seen);
-    assert(isDeepStrictEqual(seen, [["e2e", {n: 1}]]), `delivered ${JSON.stringify(seen)}`);
     const {last} = await busState(page);
     assert(last === id, `last is ${last}, the row's id ${id}`);
+    await publishEnd(page, `e2e-a-${RUN}`);
+    const seen = await page.evaluate(() => window.__seen);
+    assert(isDeepStrictEqual(seen, [["e2e", {n: 1}]]), `delivered ${JSON.stringify(seen)}`);
     await page.evaluate(() => window.__bus.stop_polling());
     return `row ${id} delivered`;
 });
@@ -189,15 +205,15 @@ testCase("b", "server restart: 1001, reconnect with back-off, re-subscribe with 
         `re-subscribed with ${JSON.stringify(resubscribe)}, expected last ${before}`);
     await waitUntil("the rows written during the restart", async () =>
         (await seenPayloads(page)).includes("during 2"), 10000);
-    await sleep(300);
+    await waitUntil("the server to hold the subscription", async () => await subscribedOnServer() === 1, 10000, 20);
     const after = await publish(`e2e-b-${RUN}`, "e2e", "after");
     await waitUntil("the row after the restart", async () => (await seenPayloads(page)).includes("after"), 10000);
-    await sleep(500);
+    const {last} = await busState(page);
+    await publishEnd(page, `e2e-b-${RUN}`);
     const payloads = await seenPayloads(page);
     assert(isDeepStrictEqual(payloads, ["before", "during 1", "during 2", "after"]), `delivered ${JSON.stringify(payloads)}`);
     const events = await page.evaluate(() => window.__events);
     assert(events.includes("disconnect:1001") && events.at(-1) === "reconnect", `events ${events.join(", ")}`);
-    const {last} = await busState(page);
     assert(last === after && during[1] < after, `last ${last}, expected ${after}`);
     await page.evaluate(() => window.__bus.stop_polling());
     return `replayed ${during.join(", ")} after the restart; events ${events.join(", ")}`;
@@ -254,7 +270,7 @@ testCase("d", "4002 (keep-alive lifetime of 1-1.5 s): reconnects at once, every 
             await sleep(500);
         }
         await waitUntil("every row", async () => (await seenPayloads(page)).length >= ids.length, 10000);
-        await sleep(1000);
+        await publishEnd(page, `e2e-d-${RUN}`);
         const payloads = await seenPayloads(page);
         assert(isDeepStrictEqual(payloads, ids.map((_, i) => `row ${i}`)), `delivered ${JSON.stringify(payloads)}`);
         const events = await page.evaluate(() => window.__events);

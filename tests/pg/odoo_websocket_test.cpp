@@ -11,8 +11,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace json = boost::json;
@@ -82,6 +84,18 @@ struct fixture : lp::test::odoo_server_fixture {
         return close ? close->close_code() : 0;
     }
 
+    /// The code of the close frame that must come next, no data frame before it (0 when none comes).
+    static int close_code_without_data(websocket_client& ws)
+    {
+        while (auto frame = ws.read_frame()) {
+            if (frame->op == lp::ws::opcode::close)
+                return frame->close_code();
+            BOOST_TEST((frame->op != lp::ws::opcode::text && frame->op != lp::ws::opcode::binary),
+                       "a data frame came before the close: " << frame->payload);
+        }
+        return 0;
+    }
+
     static std::vector<std::int64_t> ids_of(json::array const& rows)
     {
         std::vector<std::int64_t> ids;
@@ -111,14 +125,21 @@ struct fixture : lp::test::odoo_server_fixture {
         return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("subscribed").as_int64();
     }
 
-    /// bus_bus reads made for wake-ups (the fetch of new rows, the polls' filtered read).
-    std::int64_t wakeup_reads()
+    /// Session lookups the database's WebSockets made (the stats route).
+    std::int64_t session_lookups(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("session_lookups").as_int64();
+    }
+
+    /// Every read of bus_bus, whatever its shape (the tests' own inserts are not reads).
+    std::int64_t bus_reads()
     {
         lp::test::wait_cursors_idle(db);
         return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
                                   " FROM pg_database WHERE datname = current_database()) AND"
-                                  " (query LIKE 'SELECT id, channel, message FROM bus_bus WHERE id > $1 %'"
-                                  "  OR query LIKE 'SELECT id, channel, message FROM bus_bus WHERE channel = ANY%')"));
+                                  " query LIKE '%FROM bus_bus%' AND query NOT LIKE 'INSERT%'"));
     }
 };
 } // namespace
@@ -193,6 +214,33 @@ BOOST_AUTO_TEST_CASE(odoo_18_sessions_with_the_new_and_the_legacy_token)
     BOOST_TEST(next_dispatch(forged).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(public_samesite_downgrades_a_cross_origin_socket)
+{
+    send("broadcast", R"({"type":"all","payload":0})");
+    auto const first = max_id();
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",2]', '{\"type\":\"mine\",\"payload\":1}', now() at time zone 'utc')");
+    auto const sid = admin_session();
+    // The rows a socket from `origin` gets: 2 as the admin (broadcast and the partner's), 1 as the public user.
+    auto rows_from = [&](std::uint16_t port, std::string const& origin) {
+        websocket_client ws(port, "/websocket?version=17.0-1", std::chrono::seconds(10),
+                            "Origin: " + origin + "\r\nCookie: session_id=" + sid + "\r\n");
+        ws.send_text(subscribe("[]", first - 1));
+        return next_dispatch(ws).size();
+    };
+    {
+        auto server = start_odoo();
+        BOOST_TEST(rows_from(server.port(), "http://elsewhere.example") == 2u); // unset: no downgrade
+    }
+    setenv("ODOO_BUS_PUBLIC_SAMESITE_WS", "1", 1);
+    auto server = start_odoo();
+    unsetenv("ODOO_BUS_PUBLIC_SAMESITE_WS");
+    BOOST_TEST(rows_from(server.port(), "http://127.0.0.1") == 2u); // the handshake's Host
+    BOOST_TEST(rows_from(server.port(), "http://elsewhere.example") == 1u);
+    BOOST_TEST(rows_from(server.port(), "https://127.0.0.1") == 1u); // another scheme
+    BOOST_TEST(rows_from(server.port(), "null") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
 {
     auto server = start_odoo();
@@ -225,6 +273,28 @@ BOOST_AUTO_TEST_CASE(rows_committed_out_of_id_order_come_exactly_once)
     BOOST_TEST(only_type(ws) == "next");
 }
 
+BOOST_AUTO_TEST_CASE(a_first_subscriber_gets_a_lower_id_that_commits_after_its_replay)
+{
+    auto server = start_odoo(); // no WebSocket yet: this subscribe is where the hub starts
+    auto const key = "'[\"" + db.name() + "\",\"race\"]'";
+    send("race", R"({"type":"seen","payload":0})");
+    auto const seen = max_id(); // the client has it
+    lp::test::pg_admin early(db.name());
+    early.exec("BEGIN");
+    early.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES (" + key
+               + ", '{\"type\":\"low\",\"payload\":1}', now() at time zone 'utc')");
+    send("race", R"({"type":"high","payload":2})");
+    auto const high = max_id();
+    auto ws = open(server.port(), admin_session());
+    ws.send_text(subscribe(R"(["race"])", seen));
+    BOOST_TEST(ids_of(next_dispatch(ws)) == std::vector<std::int64_t>{high}); // the replay
+    early.exec("NOTIFY imbus, '[[\"" + db.name() + "\",\"race\"]]'");
+    early.exec("COMMIT"); // a lower id, after the replay read the newest
+    BOOST_TEST(only_type(ws) == "low");
+    send("race", R"({"type":"next","payload":3})");
+    BOOST_TEST(only_type(ws) == "next"); // and nothing twice
+}
+
 BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
 {
     auto server = start_odoo();
@@ -233,7 +303,27 @@ BOOST_AUTO_TEST_CASE(logout_closes_with_4001_before_the_next_dispatch)
     subscribe_live(ws, "out");
     delete_session_file(sid); // Odoo's logout
     send("out", R"({"type":"b","payload":2})");
-    BOOST_TEST(close_code_of(ws) == 4001);
+    BOOST_TEST(close_code_without_data(ws) == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(a_wake_up_checks_each_session_once)
+{
+    auto server = start_odoo();
+    auto const admin = admin_session();
+    auto const demo = make_session("--uid 3 --login demo --password demo --secret " + std::string(lp::test::demo_secret));
+    send("tabs", R"({"type":"seed","payload":0})");
+    auto const seed = max_id();
+    std::vector<websocket_client> tabs; // twenty of one user, ten of another, ten public
+    for (int i = 0; i < 40; ++i) {
+        tabs.push_back(open(server.port(), i < 20 ? admin : i < 30 ? demo : ""));
+        tabs.back().send_text(subscribe(R"(["tabs"])", seed - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(tabs.back()).size(), 1u);
+    }
+    auto const before = session_lookups(server.port());
+    send("tabs", R"({"type":"t","payload":1})");
+    for (auto& ws : tabs)
+        BOOST_TEST(only_type(ws) == "t");
+    BOOST_TEST(session_lookups(server.port()) - before == 2); // one per session, none for the public
 }
 
 BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
@@ -244,7 +334,7 @@ BOOST_AUTO_TEST_CASE(password_change_closes_with_4001_on_the_next_message)
     db.exec("UPDATE res_users SET password = 'changed' WHERE id = 2");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
     ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{}}})");
-    BOOST_TEST(close_code_of(ws) == 4001);
+    BOOST_TEST(close_code_without_data(ws) == 4001);
 }
 
 BOOST_AUTO_TEST_CASE(deactivation_closes_with_4001_before_the_next_dispatch)
@@ -255,7 +345,7 @@ BOOST_AUTO_TEST_CASE(deactivation_closes_with_4001_before_the_next_dispatch)
     db.exec("UPDATE res_users SET active = false WHERE id = 2");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the user cache re-reads rows after 1 s
     send("gone", R"({"type":"b","payload":2})");
-    BOOST_TEST(close_code_of(ws) == 4001);
+    BOOST_TEST(close_code_without_data(ws) == 4001);
 }
 
 BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
@@ -271,6 +361,53 @@ BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
                         " - interval '100 seconds'");
     }
     BOOST_TEST(found == "1");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_16_answers_im_status_ids_by_model_on_the_partner_channel)
+{
+    auto server = start_odoo({"--odoo-version", "16", "--bus-max-channels", "5"});
+    auto ws = open(server.port(), admin_session());
+    subscribe_live(ws, "status");
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{"res.partner":[2,3]}}})");
+    auto rows = next_dispatch(ws);
+    BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+    auto const& message = rows[0].at("message");
+    BOOST_TEST(message.at("type").as_string() == "mail.record/insert");
+    // The admin has just polled (online); demo has no presence row (offline).
+    BOOST_TEST(json::serialize(message.at("payload")) == R"({"Partner":[{"id":2,"im_status":"online"},{"id":3,"im_status":"offline"}]})");
+    BOOST_TEST(db.exec("SELECT channel FROM bus_bus ORDER BY id DESC LIMIT 1") == "[\"" + db.name() + "\",\"res.partner\",2]");
+    // More ids than bus_max_channels: a bad message (1003), here and over HTTP (400).
+    ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{"res.partner":[1,2,3,4,5,6]}}})");
+    BOOST_TEST(close_code_without_data(ws) == 1003);
+    auto http = lp::test::http_request(server.port(), "POST", "/websocket/update_bus_presence",
+                                       R"({"jsonrpc":"2.0","method":"call","params":{"inactivity_period":0,)"
+                                       R"("im_status_ids_by_model":{"res.partner":[1,2,3,4,5,6]}},"id":1})",
+                                       "Content-Type: application/json\r\nCookie: session_id=" + admin_session() + "\r\n");
+    BOOST_TEST(http.body.find("bus_max_channels") != std::string::npos, http.body);
+}
+
+BOOST_AUTO_TEST_CASE(odoo_17_presence_channels)
+{
+    auto server = start_odoo();
+    auto user = open(server.port(), admin_session());
+    auto anonymous = open(server.port());
+    send("presence-seed", R"({"type":"seed","payload":0})");
+    auto const seed = max_id();
+    for (auto* ws : {&user, &anonymous}) {
+        ws->send_text(subscribe(R"(["presence-seed","odoo-presence-res.partner_3"])", seed - 1));
+        BOOST_REQUIRE_EQUAL(next_dispatch(*ws).size(), 1u);
+    }
+    // Odoo sends a partner's status on ["db","res.partner",3,"presence"]: the user hears it.
+    db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES ('[\"" + db.name()
+            + "\",\"res.partner\",3,\"presence\"]', '{\"type\":\"bus.bus/im_status_updated\",\"payload\":{}}',"
+              " now() at time zone 'utc')");
+    send("presence-seed", R"({"type":"after","payload":1})"); // (its NOTIFY reads both rows)
+    std::vector<std::string> heard;
+    for (auto const& row : next_dispatch(user))
+        heard.emplace_back(row.at("message").at("type").as_string());
+    BOOST_TEST(heard == (std::vector<std::string>{"bus.bus/im_status_updated", "after"}));
+    // The public user does not (Odoo gives presence to internal users only).
+    BOOST_TEST(only_type(anonymous) == "after");
 }
 
 BOOST_AUTO_TEST_CASE(odoo_18_presence_goes_to_mail_presence)
@@ -323,6 +460,41 @@ BOOST_AUTO_TEST_CASE(bad_messages_are_closed_with_1003)
     lp::test::http_connection raw(server.port());
     raw.send(lp::test::handshake_request("/websocket"));
     BOOST_TEST(raw.read_response().status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(an_outdated_worker_is_closed_with_1000_outdated_version)
+{
+    auto server = start_odoo({"--websocket-worker-version", "17.0-1"});
+    auto with = [&](std::string const& version, std::string const& headers) {
+        return websocket_client(server.port(), "/websocket?version=" + version, std::chrono::seconds(10),
+                                "Origin: http://127.0.0.1\r\n" + headers);
+    };
+    std::string const browser = "User-Agent: Mozilla/5.0\r\n";
+    auto outdated = with("16.0-3", browser);
+    auto close = outdated.read_frame();
+    BOOST_REQUIRE(close);
+    BOOST_TEST((close->op == lp::ws::opcode::close)); // at once, before any message
+    BOOST_TEST(close->close_code() == 1000);
+    BOOST_TEST(close->payload.substr(2) == "OUTDATED_VERSION");
+    // The worker of the configured version, and a client without a User-Agent (an IoT box), are served.
+    auto current = with("17.0-1", browser);
+    subscribe_live(current, "current");
+    auto iot = with("", "");
+    subscribe_live(iot, "iot");
+}
+
+BOOST_AUTO_TEST_CASE(odoo_16_and_an_unset_worker_version_check_no_version)
+{
+    for (auto const* args : {"--odoo-version 16 --websocket-worker-version 17.0-1", "--odoo-version 18"}) {
+        std::vector<std::string> split;
+        std::istringstream in(args);
+        for (std::string word; in >> word;)
+            split.push_back(word);
+        auto server = start_odoo(split);
+        auto ws = websocket_client(server.port(), "/websocket?version=old", std::chrono::seconds(10),
+                                   "Origin: http://127.0.0.1\r\nUser-Agent: Mozilla/5.0\r\n");
+        subscribe_live(ws, "any");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(shutdown_closes_with_1001)
@@ -388,7 +560,7 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
         polls.push_back(start_poll(server.port(), poll_body(R"(["mixed"])", 0)));
     lp::test::wait_parked(server.port(), db.name(), 100);
     BOOST_TEST(subscribed(server.port()) == 100);
-    auto const before = wakeup_reads();
+    auto const before = bus_reads();
     send("mixed", R"({"type":"t","payload":1})");
     for (auto& ws : sockets) {
         auto rows = next_dispatch(ws);
@@ -400,7 +572,7 @@ BOOST_AUTO_TEST_CASE(polls_and_websockets_share_one_read_per_wake_up)
         BOOST_REQUIRE_EQUAL(r.status, 200);
         BOOST_TEST(json::parse(r.body).at("result").as_array().size() == 1u);
     }
-    auto const reads = wakeup_reads() - before;
+    auto const reads = bus_reads() - before;
     BOOST_TEST_MESSAGE("bus_bus reads for one wake-up of 100 polls and 100 WebSockets: " << reads);
     BOOST_TEST(reads == 1);
 

@@ -144,9 +144,9 @@ describe("Engine.IO messages", () => {
     assert.equal(await next(), "4hello");
     ws.send(Uint8Array.from([1, 2, 3, 4]));
     assert.deepEqual(await next(), Uint8Array.from([1, 2, 3, 4]));
-    const end = closed(ws);
+    const end = closedWithin(ws, 2000); // pings answered: not the ping timeout's close
     ws.send("abc");
-    await end;
+    assert.notEqual(await end, "open");
   });
 });
 
@@ -280,8 +280,11 @@ describe("Socket.IO", () => {
     const { ws, next } = await connected("40/random");
     assert.equal(await next(), '44/random,{"message":"Invalid namespace"}');
     ws.close();
-    const bad = await connected("4abc");
-    await closed(bad.ws);
+    const bad = await opened(sio);
+    await bad.next(); // Engine.IO open
+    const end = closedWithin(bad.ws, 2000);
+    bad.ws.send("4abc");
+    assert.notEqual(await end, "open");
   });
 
   test("no namespace joined within connectTimeout: closed", async () => {

@@ -19,6 +19,8 @@ struct recorder final : bus_subscriber {
     void flush() override { ++flushes; }
 };
 
+using gaps = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
 bus_row row(std::int64_t id, std::string key) { return bus_row{id, std::move(key), "{}", true}; }
 
 struct fixture {
@@ -45,7 +47,7 @@ BOOST_AUTO_TEST_CASE(rows_go_to_the_subscribers_of_their_channel_once_per_dispat
     hub.subscribe(a, {"x", "y", "x"});
     hub.subscribe(b, {"y"});
     BOOST_TEST(listening == std::vector<bool>{true});
-    hub.seen_up_to(10);
+    hub.start_at(10, {}, t0);
     BOOST_TEST(reads_asked == 1);
     hub.deliver({row(11, "x"), row(12, "y"), row(13, "z")}, t0);
     BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 12}));
@@ -71,13 +73,14 @@ BOOST_AUTO_TEST_CASE(reads_skip_what_was_read_and_catch_late_commits)
     recorder a;
     hub.subscribe(a, {"x"});
     // Before a mark, the hub adds nothing to a read.
-    BOOST_TEST(!fetch_after(100).skip.size());
+    BOOST_TEST(!fetch_after(100).read_up_to);
     BOOST_TEST(*fetch_after(100).after == 100);
-    hub.seen_up_to(10);
+    hub.start_at(10, {}, t0);
     hub.deliver({row(11, "x"), row(13, "x")}, t0); // 12 is not committed yet
     auto plan = fetch_after(13);
     BOOST_TEST(*plan.after == 10); // from the mark, not the window's ceiling
-    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{11, 13}));
+    BOOST_TEST(*plan.read_up_to == 13);
+    BOOST_TEST((plan.gaps == gaps{{11, 13}})); // 12 only
     hub.deliver({row(12, "x"), row(14, "x")}, t0 + seconds(1)); // 12 commits late
     BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 13, 12, 14}));
 
@@ -85,8 +88,8 @@ BOOST_AUTO_TEST_CASE(reads_skip_what_was_read_and_catch_late_commits)
     // mark follows.
     hub.deliver({}, t0 + seconds(11) - std::chrono::milliseconds(500));
     plan = fetch_after(14);
-    BOOST_TEST(*plan.after == 11);
-    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{12, 13, 14}));
+    BOOST_TEST(*plan.after == 14); // no gap left: after the highest read
+    BOOST_TEST(!plan.read_up_to);
     hub.deliver({row(13, "x"), row(14, "x")}, t0 + seconds(11)); // read again: not offered
     BOOST_TEST(a.offered.size() == 4u);
 }
@@ -95,28 +98,65 @@ BOOST_AUTO_TEST_CASE(an_id_stays_while_a_smaller_one_is_remembered)
 {
     recorder a;
     hub.subscribe(a, {"x"});
-    hub.seen_up_to(1);
+    hub.start_at(1, {}, t0);
     hub.deliver({row(5, "x")}, t0);
     hub.deliver({row(3, "x")}, t0 + seconds(8));
     hub.deliver({}, t0 + seconds(12)); // 5 is old, but 3 (smaller) is not: both stay
     auto plan = fetch_after(5);
     BOOST_TEST(*plan.after == 1);
-    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{3, 5}));
+    BOOST_TEST((plan.gaps == gaps{{1, 3}, {3, 5}}));
+    BOOST_TEST(*plan.read_up_to == 5);
 }
 
 BOOST_AUTO_TEST_CASE(the_only_subscriber_replacing_its_channels_keeps_the_mark_and_listening)
 {
     recorder a;
     hub.subscribe(a, {"x"});
-    hub.seen_up_to(10);
+    hub.start_at(10, {}, t0);
     hub.deliver({row(11, "x"), row(13, "x")}, t0); // 12 is not committed yet
     hub.subscribe(a, {"x", "y"});                   // Odoo's client re-subscribes on every change
     BOOST_TEST(listening == std::vector<bool>{true});
     auto const plan = fetch_after(13);
     BOOST_TEST(*plan.after == 10); // still from the mark: 12 will be read when it commits
-    BOOST_TEST(plan.skip == (std::vector<std::int64_t>{11, 13}));
+    BOOST_TEST((plan.gaps == gaps{{11, 13}}));
     hub.deliver({row(12, "y")}, t0);
     BOOST_TEST(a.offered == (std::vector<std::int64_t>{11, 13, 12}));
+}
+
+BOOST_AUTO_TEST_CASE(the_gaps_a_read_carries_are_bounded)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    hub.start_at(0, {}, t0);
+    // Every other id committed: a gap below each, more than a read carries.
+    std::vector<bus_row> rows;
+    for (std::int64_t id = 2; id <= 2 * static_cast<std::int64_t>(lp::bus::socket_hub::max_gaps) + 20; id += 2)
+        rows.push_back(row(id, "x"));
+    hub.deliver(rows, t0);
+    auto const plan = fetch_after(rows.back().id);
+    BOOST_TEST(plan.gaps.size() == lp::bus::socket_hub::max_gaps);
+    // Past the last gap, everything is read: rows read before come again, and are not offered.
+    BOOST_TEST(*plan.read_up_to == plan.gaps.back().second);
+    BOOST_TEST(*plan.read_up_to < rows.back().id);
+    auto const offered = a.offered.size();
+    hub.deliver(rows, t0 + seconds(1));
+    BOOST_TEST(a.offered.size() == offered);
+}
+
+BOOST_AUTO_TEST_CASE(a_first_subscriber_starts_before_the_ids_committed_lately)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    // Its read saw 7 and 9 committed within the last 10 s, above 5: 6 and 8 are still to come.
+    hub.start_at(5, {7, 9}, t0);
+    BOOST_TEST(reads_asked == 1);
+    auto const plan = fetch_after(9);
+    BOOST_TEST(*plan.after == 5);
+    BOOST_TEST((plan.gaps == gaps{{5, 7}, {7, 9}}));
+    hub.deliver({row(7, "x"), row(8, "x")}, t0); // 8 commits late; 7 was in the subscribe's read
+    BOOST_TEST(a.offered == std::vector<std::int64_t>{8});
+    hub.start_at(100, {}, t0); // a later start changes nothing
+    BOOST_TEST(*fetch_after(9).after == 5);
 }
 
 BOOST_AUTO_TEST_CASE(odoo_rate_limit)
