@@ -14,14 +14,30 @@ constexpr char record_separator = '\x1e';
 
 bool is_type(char c) { return c >= '0' && c <= '6'; }
 
+/// The UTF-8 sequence a byte starts: its bytes and its UTF-16 code units (four-byte sequences
+/// are surrogate pairs). Read by the lead byte alone, so that the writer and the reader of a v3
+/// payload count even invalid UTF-8 the same way.
+struct sequence {
+    std::size_t bytes;
+    std::size_t units;
+};
+sequence sequence_at(unsigned char lead)
+{
+    if (lead < 0x80)
+        return {1, 1};
+    if (lead >= 0xF0)
+        return {4, 2};
+    return {lead >= 0xE0 ? 3u : 2u, 1};
+}
+
 /// UTF-16 code units of UTF-8 text (v3 payloads count lengths in them, as JavaScript does).
 std::size_t utf16_length(std::string_view text)
 {
     std::size_t units = 0;
-    for (unsigned char c : text) {
-        if ((c & 0xC0) == 0x80)
-            continue;             // a continuation byte
-        units += c >= 0xF0 ? 2 : 1; // four-byte sequences are surrogate pairs
+    for (std::size_t at = 0; at < text.size();) {
+        auto const s = sequence_at(static_cast<unsigned char>(text[at]));
+        units += s.units;
+        at += s.bytes;
     }
     return units;
 }
@@ -33,13 +49,11 @@ std::size_t bytes_of_units(std::string_view text, std::size_t units)
     while (units > 0) {
         if (at >= text.size())
             return std::string_view::npos;
-        auto const c = static_cast<unsigned char>(text[at]);
-        auto const size = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        auto const cost = c >= 0xF0 ? 2u : 1u;
-        if (cost > units)
+        auto const s = sequence_at(static_cast<unsigned char>(text[at]));
+        if (s.units > units)
             return std::string_view::npos;
-        units -= cost;
-        at += size;
+        units -= s.units;
+        at += s.bytes;
     }
     return at <= text.size() ? at : std::string_view::npos;
 }

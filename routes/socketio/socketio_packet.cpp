@@ -4,7 +4,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 namespace lp::sio {
@@ -43,6 +45,17 @@ bool fits_type(packet const& p)
     case packet_type::binary_ack: return data && data->is_array();
     }
     return false;
+}
+
+/// False when a number in `v` is beyond a double's range: Boost.JSON reads 1e400 as infinity
+/// and would write it back as Infinity, which no JSON reader (a client's JSON.parse) takes.
+bool finite_numbers(json::value const& v)
+{
+    if (auto const* array = v.if_array())
+        return std::all_of(array->begin(), array->end(), [](json::value const& item) { return finite_numbers(item); });
+    if (auto const* object = v.if_object())
+        return std::all_of(object->begin(), object->end(), [](auto const& item) { return finite_numbers(item.value()); });
+    return !v.is_double() || std::isfinite(v.get_double());
 }
 
 void collect_placeholders(json::value const& v, std::set<std::uint64_t>& found, bool& bad)
@@ -100,6 +113,8 @@ std::optional<packet> decode(std::string_view text)
         catch (std::exception const&) {
             return std::nullopt;
         }
+        if (!finite_numbers(*p.data))
+            return std::nullopt;
     }
     if (!fits_type(p))
         return std::nullopt;

@@ -36,7 +36,8 @@ struct packet {
 
 /// Decodes the text part of a packet. Nullopt when it is malformed: an unknown type, a
 /// namespace or ack id out of place, JSON that does not parse or does not fit the type
-/// (an event is a non-empty array starting with its name). A v4 CONNECT_ERROR carries a string.
+/// (an event is a non-empty array starting with its name), or a number beyond a double's range.
+/// A v4 CONNECT_ERROR carries a string.
 std::optional<packet> decode(std::string_view text);
 /// The text part; a packet with attachments is encoded as binary (5 or 6) with their count.
 std::string encode(packet const& p);

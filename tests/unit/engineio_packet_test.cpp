@@ -94,6 +94,20 @@ BOOST_AUTO_TEST_CASE(v3_payloads_prefix_each_packet_with_its_utf16_length)
     BOOST_TEST((binary->front() == eio::packet{packet_type::message, "\x01\x02", true}));
 }
 
+BOOST_AUTO_TEST_CASE(v3_payloads_count_invalid_utf8_as_they_read_it)
+{
+    // A stray lead byte (\xF0 without its continuation bytes) or continuation byte: the length
+    // written for a decoded packet reads back the same packet (found by fuzz_engineio_packet;
+    // the writer counted "4\xF0abc" as 6 units, the reader as 3).
+    for (std::string body : {"3:4\xF0" "abc", "3:4\x80" "ab" "1:2", "2:4\xC3" "a"}) {
+        auto const decoded = eio::decode_payload(body, 3);
+        BOOST_REQUIRE_MESSAGE(decoded.has_value(), body);
+        BOOST_TEST(eio::encode_payload(*decoded, 3) == body);
+        auto const again = eio::decode_payload(eio::encode_payload(*decoded, 3), 3);
+        BOOST_TEST((again == decoded), body);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(v3_binary_payloads_carry_lengths_as_digit_bytes)
 {
     // "4hi" (text, 3 bytes), then a binary message of 2 bytes (3 with its type byte).

@@ -71,6 +71,8 @@ BOOST_AUTO_TEST_CASE(malformed_packets_are_refused)
              R"(51-["e"])",                // a count with no placeholder for it
              R"(51-["e",{"_placeholder":true,"num":1}])", // a placeholder past the count
              R"(51-["e",{"_placeholder":true,"num":"0"}])", // a placeholder number that is not one
+             R"(2["e",1e400])",            // a number beyond a double (it would be written back as
+             R"(3/a,5[{"x":[-1e999]}])",   // Infinity, which no JSON reader takes; fuzz_socketio_packet)
          })
         BOOST_TEST(!sio::decode(bad).has_value(), bad);
 }
