@@ -105,6 +105,13 @@ FIGURES = [
      half_of(of("ws-fanout-10k", "nchan", "server", "cpu_ms_per_fanout"))),
     ("10k WebSockets + 1k long polls: bus_bus reads per wake-up", of("ws-mixed-10k", "lp", "bus_queries_per_wakeup"),
      lambda runs: None),
+    # Socket.IO: the second column is the reference socket.io server on Node, not nchan.
+    ("Socket.IO 10k (vs socket.io): server RSS per client (KiB)", in_kib(of("sio-", "lp", "rss_per_client_bytes")),
+     in_kib(of("sio-", "node", "rss_per_client_bytes"))),
+    ("Socket.IO 10k (vs socket.io): broadcast latency p99 (ms)", of("sio-", "lp", "latency_ms", "p99"),
+     of("sio-", "node", "latency_ms", "p99")),
+    ("Socket.IO 10k (vs socket.io): server CPU per broadcast (ms)", of("sio-", "lp", "server_cpu_ms_per_broadcast"),
+     of("sio-", "node", "server_cpu_ms_per_broadcast")),
 ]
 
 
