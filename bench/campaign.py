@@ -14,7 +14,7 @@ import json
 import statistics
 import sys
 
-from report import get  # bench/report.py, next to this script
+from report import floor_cpu_ms, floor_ms, get  # bench/report.py, next to this script
 
 
 def runs_of(path):
@@ -33,14 +33,11 @@ def label_like(runs, prefix):
 
 
 def floor_10k(runs):
-    per = get(runs, "floor", "kernel", "us_per_send")
-    return None if per is None else per * 10000 / 1000.0
+    return floor_ms(runs, 10000)
 
 
 def floor_cpu_10k(runs):
-    """The CPU the kernel floor's sending thread used, scaled to 10,000 sends."""
-    cpu, n = get(runs, "floor", "kernel", "median_cpu_ms"), get(runs, "floor", "kernel", "connections")
-    return None if cpu is None or not n else cpu * 10000 / n
+    return floor_cpu_ms(runs, 10000)
 
 
 def half_of(figure):

@@ -60,9 +60,12 @@ boost::asio::awaitable<void> answer_im_status(orm::database& db, int odoo_versio
     if (odoo_version != 16 || partner_ids.empty())
         co_return;
     try {
+        // The answer goes to the user's partner channel; the partner is in the user cache.
+        auto const user = co_await db.users().find(uid);
+        if (!user || !user->partner_id)
+            co_return;
         auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         json::array statuses;
-        std::string partner;
         {
             auto c = co_await db.pool().acquire(deadline);
             orm::pg::parameters ids{pg_int_array(partner_ids)};
@@ -70,13 +73,8 @@ boost::asio::awaitable<void> answer_im_status(orm::database& db, int odoo_versio
             for (int i = 0; i < rows.rows(); ++i)
                 statuses.push_back(json::object{{"id", std::stoll(std::string(rows.value(i, 0)))},
                                                 {"im_status", rows.value(i, 1)}});
-            orm::pg::parameters user{std::to_string(uid)};
-            auto found = co_await c.query("SELECT partner_id FROM res_users WHERE id = $1", std::move(user));
-            if (found.rows() != 1 || found.is_null(0, 0))
-                co_return;
-            partner = std::string(found.value(0, 0));
         }
-        json::value channel = json::array{json::string(db.name()), "res.partner", std::stoll(partner)};
+        json::value channel = json::array{json::string(db.name()), "res.partner", *user->partner_id};
         json::value message = json::object{{"type", "mail.record/insert"}, {"payload", json::object{{"Partner", statuses}}}};
         std::vector<notification> out;
         out.emplace_back(std::move(channel), std::move(message));

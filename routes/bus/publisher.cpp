@@ -56,10 +56,10 @@ json::value stored_channel(int odoo_version, std::string const& db, std::string 
 notification client_notification(int odoo_version, std::string const& db, std::string const& client_channel,
                                  json::value message)
 {
+    auto channel = stored_channel(odoo_version, db, client_channel);
     if (odoo_version < 15)
-        return {stored_channel(odoo_version, db, client_channel), std::move(message)};
-    return {stored_channel(odoo_version, db, client_channel),
-            json::object{{"type", client_channel}, {"payload", std::move(message)}}};
+        return {std::move(channel), std::move(message)};
+    return {std::move(channel), json::object{{"type", client_channel}, {"payload", std::move(message)}}};
 }
 
 } // namespace lp::bus

@@ -62,7 +62,8 @@ bool same_origin(lp::websocket_request const& request)
     auto const scheme_end = origin.find("://");
     if (scheme_end == std::string_view::npos)
         return false; // "null" (a sandboxed page), or not a URL
-    auto const netloc = origin.substr(scheme_end + 3).substr(0, origin.substr(scheme_end + 3).find_first_of("/?#"));
+    auto const rest = origin.substr(scheme_end + 3);
+    auto const netloc = rest.substr(0, rest.find_first_of("/?#"));
     return origin.substr(0, scheme_end) == request.scheme && netloc == request.host;
 }
 

@@ -343,7 +343,11 @@ std::unique_ptr<websocket_handler> server::open_websocket(websocket_session& ws,
 void server::websocket_message(std::shared_ptr<state> const& st, bool probe, std::string_view data, bool binary)
 {
     auto const version = st->machine.version();
-    std::optional<packet> p = binary ? decode_binary(data, version) : decode_text(data);
+    // A message over maxPayload is refused below without being decoded (and copied) first.
+    bool const oversized = !probe && data.size() > config_.max_payload;
+    std::optional<packet> p;
+    if (!oversized)
+        p = binary ? decode_binary(data, version) : decode_text(data);
     if (probe) {
         if (!p)
             return;
@@ -356,7 +360,7 @@ void server::websocket_message(std::shared_ptr<state> const& st, bool probe, std
         return;
     }
     session::received received;
-    if (data.size() > config_.max_payload) {
+    if (oversized) {
         // As the reference server's WebSocket does: 1009, and the session ends.
         if (auto* ws = std::exchange(st->websocket, nullptr))
             ws->close(1009, "message larger than maxPayload");
