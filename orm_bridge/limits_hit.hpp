@@ -21,7 +21,7 @@ enum class limit : std::uint8_t {
     bus_max_channel_bytes,  ///< 400
     write_rate_per_ip,      ///< a bus write refused: 429
     write_rate_per_pos,     ///< 429
-    presence_rate,          ///< a poll's presence update skipped (write_rate_per_ip per user)
+    presence_rate,          ///< a presence update skipped (write_rate_per_ip per user)
     websocket_max_message,  ///< a WebSocket message too big: closed with 1009
     websocket_max_queued,   ///< a WebSocket client that does not read: closed with 1008 (keep last: the count)
 };

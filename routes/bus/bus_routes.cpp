@@ -1,14 +1,12 @@
 // Odoo's long-polling routes, at Odoo's own paths whatever longpolling_path is (clients and
 // proxies already point there): /longpolling/poll, /longpolling/im_status,
 // /longpolling/health, and /longpolling/send (Odoo 8-14; off unless bus_allow_send).
-#include "orm_bridge/limits_hit.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/presence.hpp"
 #include "routes/bus/presence_report.hpp"
 #include "routes/bus/publisher.hpp"
 #include "routes/bus/subscription.hpp"
-#include "routes/rate_limiter.hpp"
 #include "routes/route.hpp"
 #include "routes/write_limits.hpp"
 
@@ -64,17 +62,11 @@ LONGPOLLING_ROUTE(poll, "/longpolling/poll", lp::mode::json, lp::public_route, l
     auto& db = request.database();
     int const version = bus.settings().odoo_version;
 
-    // Presence is written at most write_rate_per_ip times a minute per user (an office behind
-    // one address holds many users); beyond, the poll goes on without it.
-    auto* presence_limit = request.services().presence_per_user;
-    if (auto const inactivity_ms = request.authenticated() ? lp::bus::inactivity_ms(options.if_contains("bus_inactivity")) : std::nullopt) {
-        if (presence_limit && presence_limit->take(db.name() + "/" + std::to_string(request.uid()))) {
-            lp::count_limit_hit(lp::limit::presence_rate);
-        }
-        else {
-            auto executor = co_await asio::this_coro::executor;
-            asio::co_spawn(executor, lp::bus::update_presence(&db, version, request.uid(), *inactivity_ms), asio::detached);
-        }
+    // Presence within its per-user rate; beyond, the poll goes on without it.
+    if (auto const inactivity_ms = request.authenticated() ? lp::bus::inactivity_ms(options.if_contains("bus_inactivity")) : std::nullopt;
+        inactivity_ms && lp::bus::presence_write_allowed(request.services(), db, request.uid())) {
+        auto executor = co_await asio::this_coro::executor;
+        asio::co_spawn(executor, lp::bus::update_presence(&db, version, request.uid(), *inactivity_ms), asio::detached);
     }
 
     // The channels as stored in bus_bus: the client's, Odoo 15's broadcast, then the hooks'.

@@ -6,6 +6,7 @@
 #include "routes/bus/presence.hpp"
 #include "routes/bus/publisher.hpp"
 #include "routes/errors.hpp"
+#include "routes/rate_limiter.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -27,6 +28,15 @@ std::optional<std::int64_t> inactivity_ms(json::value const* value)
         return std::nullopt;
     constexpr double a_year_ms = 365.0 * 24 * 3600 * 1000;
     return static_cast<std::int64_t>(std::clamp(ms, 0.0, a_year_ms));
+}
+
+bool presence_write_allowed(services const& limits, orm::database const& db, std::int64_t uid)
+{
+    auto* limit = limits.presence_per_user;
+    if (!limit || !limit->take(db.name() + "/" + std::to_string(uid)))
+        return true;
+    count_limit_hit(limit::presence_rate);
+    return false;
 }
 
 std::vector<std::int64_t> im_status_partner_ids(json::value const* ids_by_model, services const& limits)

@@ -20,6 +20,11 @@ namespace lp::bus {
 /// number: nullopt (no presence write, as in Odoo).
 std::optional<std::int64_t> inactivity_ms(boost::json::value const* value);
 
+/// Whether `uid` of `db` may write its presence now, whichever route reports it: at most
+/// write_rate_per_ip writes a minute per user (an office behind one address holds many
+/// users). A refusal is counted as limit::presence_rate; the caller goes on without a write.
+bool presence_write_allowed(services const& limits, orm::database const& db, std::int64_t uid);
+
 /// im_status_ids_by_model's partners ({"res.partner": [ids]}; other models are ignored).
 /// Errors: bad_request when it is not such an object of integer lists, or names more than
 /// bus_max_channels ids (each costs a row of the answer).

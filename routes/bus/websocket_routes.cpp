@@ -153,7 +153,7 @@ asio::awaitable<json::value> update_bus_presence(lp::request& request)
     auto partner_ids = lp::bus::im_status_partner_ids(request.params().if_contains("im_status_ids_by_model"),
                                                       request.services());
     websocket_sessions.check(request, false); // no first poll here: the mark must be there
-    if (bus && request.authenticated()) {
+    if (bus && request.authenticated() && lp::bus::presence_write_allowed(request.services(), request.database(), request.uid())) {
         int const version = bus->settings().odoo_version;
         co_await lp::bus::update_presence(&request.database(), version, request.uid(), ms.value_or(0));
         co_await lp::bus::answer_im_status(request.database(), version, request.uid(), std::move(partner_ids));

@@ -169,4 +169,32 @@ BOOST_AUTO_TEST_CASE(presence_writes_are_limited_per_user)
     BOOST_TEST(last_poll_year() == "2000");
 }
 
+BOOST_AUTO_TEST_CASE(update_bus_presence_shares_the_poll_presence_limit)
+{
+    auto server = start({"--bus-timeout", "1", "--write-rate-per-ip", "2", "--odoo-version", "17", "--metrics", "True"});
+    auto const cookie = "Cookie: session_id=" + admin_session() + "\r\n";
+    auto const rpc = [&](std::string const& path, std::string const& params) {
+        return http_request(server.port(), "POST", path, R"({"jsonrpc":"2.0","method":"call","params":)" + params + R"(,"id":1})",
+                            cookie + "Content-Type: application/json\r\n");
+    };
+    auto const report_presence = [&] {
+        return status_of(rpc("/websocket/update_bus_presence", R"({"inactivity_period":0,"im_status_ids_by_model":{}})"));
+    };
+    auto const presence_rate_hits = [&] {
+        auto const body = http_request(server.port(), "GET", "/metrics").body;
+        auto const at = body.find("lp_limits_hit_total{limit=\"presence_rate\"} ");
+        BOOST_REQUIRE(at != std::string::npos);
+        return body.substr(at, body.find('\n', at) - at);
+    };
+    BOOST_TEST(status_of(rpc("/websocket/peek_notifications", R"({"channels":[],"last":0,"is_first_poll":true})")) == 200u);
+    // One poll and one report take the user's two writes of the minute...
+    BOOST_TEST(status_of(poll(server.port(), poll_body("[]", R"({"bus_inactivity":0})"), cookie)) == 200u);
+    BOOST_TEST(report_presence() == 200u);
+    db.exec("UPDATE bus_presence SET last_poll = '2000-01-01' WHERE user_id = 2");
+    // ...so the next report is answered without a write, and counted as the poll's would be.
+    BOOST_TEST(report_presence() == 200u);
+    BOOST_TEST(db.exec("SELECT extract(year FROM last_poll)::int FROM bus_presence WHERE user_id = 2") == "2000");
+    BOOST_TEST(presence_rate_hits() == "lp_limits_hit_total{limit=\"presence_rate\"} 1");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
