@@ -13,6 +13,10 @@
 
 namespace bench {
 
+/// Completion token of the load generators' waits: errors come back as values (a stopped or
+/// refused client is counted, not thrown).
+inline constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+
 /// steady_clock now, in nanoseconds.
 inline std::int64_t now_ns()
 {
@@ -24,7 +28,7 @@ inline std::int64_t now_ns()
 inline boost::asio::awaitable<void> pause_for(std::chrono::steady_clock::duration d)
 {
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_await t.async_wait(use_tuple);
 }
 
 } // namespace bench

@@ -1,8 +1,7 @@
 #include "bench/http_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include "bench/event_loop.hpp"
+
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -12,7 +11,6 @@ namespace bench {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 fleet::fleet(asio::io_context& io, target& t, options const& o, std::size_t count, on_answer_fn on_answer)
     : subscriber_fleet(io, t, o, count), on_answer_(std::move(on_answer)), gate_(io)
@@ -28,13 +26,8 @@ asio::awaitable<void> fleet::run(client& c, cursor from)
     asio::steady_timer pause(io_);
     for (;;) {
         std::string const wire = target_.request(c);
-        auto [write_ec, sent] = co_await asio::async_write(c.socket, asio::buffer(wire), use_tuple);
-        if (stopping_)
+        if (!co_await write_all(c, wire))
             co_return;
-        if (write_ec) {
-            fail(c, "write: " + write_ec.message());
-            co_return;
-        }
         if (c.answers == 0)
             ++written_;
         c.state = client::phase::waiting;

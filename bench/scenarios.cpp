@@ -1,17 +1,16 @@
 #include "bench/scenarios.hpp"
 
+#include "bench/event_loop.hpp"
 #include "bench/http_client.hpp"
 #include "bench/proc_stats.hpp"
 #include "bench/report.hpp"
 #include "bench/target.hpp"
 #include "bench/ws_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +24,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 /// Runs a blocking call (libpq, the control HTTP connection) on a helper thread while the
 /// event loop keeps serving the clients; the loop only checks for the result every millisecond.

@@ -1,12 +1,12 @@
 #include "bench/subscriber_fleet.hpp"
 
+#include "bench/event_loop.hpp"
 #include "bench/source_address.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <sys/socket.h>
 
@@ -16,7 +16,6 @@
 namespace bench {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 subscriber_fleet::subscriber_fleet(asio::io_context& io, target& t, options const& o, std::size_t count)
     : io_(io), target_(t), options_(o)
@@ -64,6 +63,18 @@ asio::awaitable<bool> subscriber_fleet::connect(client& c)
         co_return false;
     }
     c.buffer.clear();
+    co_return true;
+}
+
+asio::awaitable<bool> subscriber_fleet::write_all(client& c, std::string_view wire)
+{
+    auto [ec, sent] = co_await asio::async_write(c.socket, asio::buffer(wire), use_tuple);
+    if (stopping_)
+        co_return false;
+    if (ec) {
+        fail(c, "write: " + ec.message());
+        co_return false;
+    }
     co_return true;
 }
 

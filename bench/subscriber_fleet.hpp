@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bench {
@@ -93,6 +94,8 @@ protected:
     /// Opens the client's socket from its source address and connects; false (counted) on failure.
     boost::asio::awaitable<bool> connect(client& c);
     void fail(client& c, std::string const& what);
+    /// Writes the whole of `wire`; false when stopping or on failure (counted as "write: ...").
+    boost::asio::awaitable<bool> write_all(client& c, std::string_view wire);
 
     /// Keeps running_ right while a coroutine of this fleet is alive.
     struct running_guard {

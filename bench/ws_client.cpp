@@ -1,13 +1,10 @@
 #include "bench/ws_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include "bench/event_loop.hpp"
+
 
 namespace bench {
 namespace asio = boost::asio;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 // RFC 6455's sample key and its accept value: every client may use the same one.
@@ -61,13 +58,8 @@ ws_fleet::ws_fleet(asio::io_context& io, target& t, options const& o, std::size_
 
 asio::awaitable<bool> ws_fleet::upgrade(client& c)
 {
-    auto [write_ec, sent] = co_await asio::async_write(c.socket, asio::buffer(upgrade_request_), use_tuple);
-    if (stopping_)
+    if (!co_await write_all(c, upgrade_request_))
         co_return false;
-    if (write_ec) {
-        fail(c, "write: " + write_ec.message());
-        co_return false;
-    }
     for (;;) {
         auto const end = buffered(c).find("\r\n\r\n");
         if (end != std::string_view::npos) {
@@ -99,14 +91,7 @@ asio::awaitable<bool> ws_fleet::send(client& c, lp::ws::opcode op, std::string_v
     std::string wire;
     std::array<unsigned char, 4> const mask{0x12, 0x34, 0x56, 0x78};
     lp::ws::append_frame(wire, op, payload, true, &mask);
-    auto [ec, sent] = co_await asio::async_write(c.socket, asio::buffer(wire), use_tuple);
-    if (stopping_)
-        co_return false;
-    if (ec) {
-        fail(c, "write: " + ec.message());
-        co_return false;
-    }
-    co_return true;
+    co_return co_await write_all(c, wire);
 }
 
 asio::awaitable<bool> ws_fleet::handle_frames(client& c, std::int64_t at_ns)
