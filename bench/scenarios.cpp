@@ -68,8 +68,9 @@ asio::awaitable<bool> server_quiet(int pid)
 
 /// Waits until every client of `f` has its request (subscription) out and the server holds
 /// them all: as the server counts them (its stats route, nchan's channel info), else when the
-/// server has gone quiet, else one more second. False at the timeout.
-asio::awaitable<bool> wait_parked(run& r, subscriber_fleet& f)
+/// server has gone quiet, else one more second. False at the timeout. The server's count goes
+/// to the figure `seen_figure`.
+asio::awaitable<bool> wait_parked(run& r, subscriber_fleet& f, char const* seen_figure)
 {
     auto const deadline = now_ns() + static_cast<std::int64_t>(r.o.timeout * 1e9);
     auto const n = f.size();
@@ -79,7 +80,7 @@ asio::awaitable<bool> wait_parked(run& r, subscriber_fleet& f)
             auto const answered = f.answers();
             auto const parked = co_await off_thread([&] { return f.held_by_server(answered); });
             if (parked && *parked >= expected) {
-                r.figures["parked_seen_by_server"] = *parked;
+                r.figures[seen_figure] = *parked;
                 co_return true;
             }
             if (!parked) {
@@ -97,7 +98,7 @@ asio::awaitable<bool> wait_parked(run& r, subscriber_fleet& f)
     co_return false;
 }
 
-asio::awaitable<bool> wait_parked(run& r) { return wait_parked(r, r.clients); }
+asio::awaitable<bool> wait_parked(run& r) { return wait_parked(r, r.clients, "parked_seen_by_server"); }
 
 void add_server_figures(run& r, std::optional<proc_sample> const& at_peak, std::optional<proc_sample> const& at_end,
                         std::size_t parked)
@@ -547,12 +548,11 @@ std::vector<double> latencies_of(subscriber_fleet& f, std::int64_t sent_ns)
 asio::awaitable<void> mixed(run& r, subscriber_fleet& polls, message_log& log)
 {
     co_await off_thread([&] { r.t.prepare(); });
-    log.latency_by_seq.resize(2); // where the answers' accounting files message 1's latencies (pooled)
     auto const executor = co_await asio::this_coro::executor;
     asio::co_spawn(executor, r.clients.open_all(), asio::detached);
     asio::co_spawn(executor, polls.open_all(), asio::detached);
-    bool all_parked = co_await wait_parked(r, r.clients);
-    all_parked = co_await wait_parked(r, polls) && all_parked;
+    bool all_parked = co_await wait_parked(r, r.clients, "websockets_seen_by_server");
+    all_parked = co_await wait_parked(r, polls, "long_polls_seen_by_server") && all_parked;
     r.figures["all_parked"] = all_parked;
     r.figures["websockets"] = r.clients.waiting();
     r.figures["long_polls"] = polls.waiting();
@@ -637,7 +637,8 @@ int run_scenario(options const& o)
             }
             if (seq >= 1 && seq <= log.count) {
                 ++log.delivered[seq];
-                if (auto sent = log.published_ns[seq].load(); sent > 0) {
+                // (mixed reads each kind's latencies from its clients: latencies_of)
+                if (auto sent = log.published_ns[seq].load(); sent > 0 && o.mode != scenario::mixed) {
                     double const ms = static_cast<double>(c.answered_ns - sent) / 1e6;
                     if (o.mode == scenario::stream)
                         log.latency_ms.push_back(ms);
