@@ -25,10 +25,10 @@ public:
     explicit request_watch(boost::asio::cancellation_signal& handler) : handler_(&handler) {}
 
     /// The client left while the handler ran: nothing is to be written.
-    bool client_gone() const { return client_gone_; }
+    bool client_gone() const { return phase_ == phase::gone; }
 
     /// The handler has returned without parking a reply (or its signal is going): a departure
-    /// from now on is the next read's to notice. No effect once parked.
+    /// from now on is the next read's to notice. No effect once gone or parked.
     void answered()
     {
         if (phase_ == phase::running)
@@ -63,14 +63,15 @@ public:
     }
 
 private:
-    enum class phase { running, answered, parked };
+    /// gone: the client left while the handler ran (the receive completes once: final).
+    enum class phase { running, gone, answered, parked };
 
     void departed()
     {
-        if (phase_ == phase::answered)
+        if (phase_ == phase::answered || phase_ == phase::gone)
             return;
         if (phase_ == phase::running) {
-            client_gone_ = true;
+            phase_ = phase::gone;
             handler_->emit(boost::asio::cancellation_type::terminal);
             return;
         }
@@ -83,7 +84,6 @@ private:
 
     boost::asio::cancellation_signal* handler_;
     phase phase_ = phase::running;
-    bool client_gone_ = false;
     std::weak_ptr<deferred_reply> reply_;
     std::function<void()> gone_;
 };
