@@ -1,4 +1,5 @@
 // Socket.IO's packet codec: every form of the conformance suite, and what must be refused.
+#include "routes/json_limits.hpp"
 #include "routes/socketio/socketio_packet.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -85,10 +86,12 @@ BOOST_AUTO_TEST_CASE(json_is_parsed_under_the_routes_limits)
         zeros += ",0";
     zeros += "]";
     BOOST_TEST(!sio::decode(zeros).has_value());
-    auto const deep = "2[\"e\"," + std::string(40, '[') + std::string(40, ']') + "]";
-    BOOST_TEST(!sio::decode(deep).has_value());
-    auto const fine = "2[\"e\"," + std::string(20, '[') + std::string(20, ']') + "]";
-    BOOST_TEST(sio::decode(fine).has_value());
+    // Nesting up to json_max_depth, the event's own array counted, as a request body's.
+    auto const nested = [](std::size_t depth) {
+        return "2[\"e\"," + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "]";
+    };
+    BOOST_TEST(sio::decode(nested(lp::json_max_depth)).has_value());
+    BOOST_TEST(!sio::decode(nested(lp::json_max_depth + 1)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(attachments_make_a_packet_binary)
