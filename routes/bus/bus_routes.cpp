@@ -1,6 +1,7 @@
 // Odoo's long-polling routes, at Odoo's own paths whatever longpolling_path is (clients and
 // proxies already point there): /longpolling/poll, /longpolling/im_status,
 // /longpolling/health, and /longpolling/send (Odoo 8-14; off unless bus_allow_send).
+#include "routes/bus/fetch_driver.hpp"
 #include "routes/bus/message_bus.hpp"
 #include "routes/bus/odoo_json.hpp"
 #include "routes/bus/presence.hpp"
@@ -16,9 +17,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace {
 namespace asio = boost::asio;
@@ -85,14 +86,13 @@ asio::awaitable<json::value> im_status(lp::request& request)
     auto const ids = request.param<json::value>("partner_ids", json::array{});
     if (!ids.is_array())
         throw lp::bad_request("'partner_ids' must be a list of integers");
-    std::string id_list = "{";
+    std::vector<std::int64_t> partner_ids;
     for (auto const& id : ids.get_array()) {
         if (!id.is_int64())
             throw lp::bad_request("'partner_ids' must be a list of integers");
-        id_list += (id_list.size() > 1 ? "," : "") + std::to_string(id.get_int64());
+        partner_ids.push_back(id.get_int64());
     }
-    id_list += "}";
-    lp::orm::pg::parameters params{id_list};
+    lp::orm::pg::parameters params{lp::bus::pg_int_array(partner_ids)};
     auto rows = co_await request.cursor().query(lp::bus::im_status_sql(bus_of(request).settings().odoo_version), std::move(params));
     co_return rows;
 }
