@@ -25,6 +25,8 @@ public:
     virtual int protocol() const = 0; ///< 4, or 3 for socket.io 2.x clients
     /// Queues a message (a binary one when `binary`). Ignored once closed.
     virtual void send(std::string_view data, bool binary = false) = 0;
+    /// The same for a text message encoded once for many sessions.
+    virtual void send(message_text const& m) = 0;
     /// Ends the session (the application's parse error, a forced disconnect).
     virtual void close() = 0;
     /// The handshake request's Cookie header; "" when its Origin may not act with the user's

@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 namespace json = boost::json;
@@ -217,6 +218,38 @@ BOOST_AUTO_TEST_CASE(web_longpolling_namespace_runs_connect_on_and_disconnect_ev
     BOOST_TEST(next_text(watcher) == R"(42/examples,0["news",[{"left":2}]])");
     watcher.send_text(R"(43/examples,0[])");
     BOOST_TEST(next_text(watcher) == R"(43/examples,2[true])");
+}
+
+BOOST_AUTO_TEST_CASE(a_broadcast_reaches_every_other_socket_once_on_either_transport)
+{
+    auto server = start({"--examples", "True"});
+    auto joined_websocket = [&] {
+        auto client = std::make_unique<lp::test::websocket_client>(server.port(), std::string(engineio_target) + "websocket");
+        next_text(*client);
+        client->send_text("40/examples,");
+        BOOST_TEST(next_text(*client).starts_with("40/examples,"));
+        return client;
+    };
+    auto sender = joined_websocket();
+    auto listener = joined_websocket();
+    polling_client poller(server.port(), "");
+    poller.post("40/examples,");
+    BOOST_TEST(poller.get().starts_with("40/examples,"));
+
+    // Text, then a binary attachment: each receiver gets each once, in order; the sender none.
+    sender->send_text(R"(42/examples,["broadcast",{"n":1}])");
+    sender->send_text(R"(451-/examples,["broadcast",{"_placeholder":true,"num":0}])");
+    sender->send(lp::ws::opcode::binary, std::string("\x00\x01\xff", 3));
+    BOOST_TEST(next_text(*listener) == R"(42/examples,["broadcast",{"n":1}])");
+    BOOST_TEST(next_text(*listener) == R"(451-/examples,["broadcast",{"_placeholder":true,"num":0}])");
+    auto const attachment = listener->read_frame();
+    BOOST_REQUIRE(attachment.has_value());
+    BOOST_TEST((attachment->op == lp::ws::opcode::binary));
+    BOOST_TEST(attachment->payload == std::string("\x00\x01\xff", 3));
+    BOOST_TEST(poller.get() == "42/examples,[\"broadcast\",{\"n\":1}]\x1e"
+                               "451-/examples,[\"broadcast\",{\"_placeholder\":true,\"num\":0}]\x1e" "bAAH/");
+    sender->send_text(R"(42/examples,1["echo","after"])");
+    BOOST_TEST(next_text(*sender) == R"(43/examples,1["after"])");
 }
 
 BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)
