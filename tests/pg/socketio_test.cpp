@@ -252,6 +252,44 @@ BOOST_AUTO_TEST_CASE(a_broadcast_reaches_every_other_socket_once_on_either_trans
     BOOST_TEST(next_text(*sender) == R"(43/examples,1["after"])");
 }
 
+BOOST_AUTO_TEST_CASE(a_receiver_closed_for_its_backlog_during_a_broadcast_loses_the_others_nothing)
+{
+    auto server = start({"--examples", "True"});
+    auto joined_websocket = [&] {
+        auto client = std::make_unique<lp::test::websocket_client>(server.port(), std::string(engineio_target) + "websocket");
+        next_text(*client);
+        client->send_text("40/examples,");
+        BOOST_TEST(next_text(*client).starts_with("40/examples,"));
+        return client;
+    };
+    auto sender = joined_websocket();
+    std::vector<std::unique_ptr<lp::test::websocket_client>> listeners;
+    for (int i = 0; i < 3; ++i)
+        listeners.push_back(joined_websocket());
+    // A polling receiver that never polls again: past websocket_max_queued (4 MiB) waiting for
+    // it, its session ends in the middle of a broadcast's pass over the namespace.
+    std::vector<std::unique_ptr<polling_client>> stalled;
+    for (int i = 0; i < 3; ++i) {
+        stalled.push_back(std::make_unique<polling_client>(server.port(), ""));
+        stalled.back()->post("40/examples,");
+        BOOST_TEST(stalled.back()->get().starts_with("40/examples,"));
+    }
+    std::string const big(200 * 1024, 'x');
+    constexpr int messages = 25; // 5 MB
+    for (int i = 0; i < messages; ++i) {
+        sender->send_text(R"(42/examples,["broadcast",)" + std::to_string(i) + R"(,")" + big + R"("])");
+        for (auto& listener : listeners) {
+            auto const f = listener->read_frame();
+            BOOST_REQUIRE_MESSAGE(f, "message " << i << " did not come");
+            BOOST_TEST(f->payload.starts_with(R"(42/examples,["broadcast",)" + std::to_string(i) + ","));
+        }
+    }
+    auto const closed = http_request(server.port(), "GET", std::string(engineio_target) + "polling&sid=" + stalled.front()->sid);
+    BOOST_TEST(closed.status == 400u);
+    sender->send_text(R"(42/examples,1["echo","still here"])");
+    BOOST_TEST(next_text(*sender) == R"(43/examples,1["still here"])");
+}
+
 BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)
 {
     auto server = start();
