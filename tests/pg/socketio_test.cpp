@@ -68,6 +68,16 @@ std::string next_text(lp::test::websocket_client& client)
     BOOST_REQUIRE_MESSAGE(frame.has_value(), "no frame");
     return frame->payload;
 }
+
+/// A WebSocket joined to /examples, its open packet and CONNECT answer read.
+std::unique_ptr<lp::test::websocket_client> joined_examples(std::uint16_t port)
+{
+    auto client = std::make_unique<lp::test::websocket_client>(port, std::string(engineio_target) + "websocket");
+    next_text(*client);
+    client->send_text("40/examples,");
+    BOOST_TEST(next_text(*client).starts_with("40/examples,"));
+    return client;
+}
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(socketio, fixture)
@@ -223,15 +233,8 @@ BOOST_AUTO_TEST_CASE(web_longpolling_namespace_runs_connect_on_and_disconnect_ev
 BOOST_AUTO_TEST_CASE(a_broadcast_reaches_every_other_socket_once_on_either_transport)
 {
     auto server = start({"--examples", "True"});
-    auto joined_websocket = [&] {
-        auto client = std::make_unique<lp::test::websocket_client>(server.port(), std::string(engineio_target) + "websocket");
-        next_text(*client);
-        client->send_text("40/examples,");
-        BOOST_TEST(next_text(*client).starts_with("40/examples,"));
-        return client;
-    };
-    auto sender = joined_websocket();
-    auto listener = joined_websocket();
+    auto sender = joined_examples(server.port());
+    auto listener = joined_examples(server.port());
     polling_client poller(server.port(), "");
     poller.post("40/examples,");
     BOOST_TEST(poller.get().starts_with("40/examples,"));
@@ -255,17 +258,10 @@ BOOST_AUTO_TEST_CASE(a_broadcast_reaches_every_other_socket_once_on_either_trans
 BOOST_AUTO_TEST_CASE(a_receiver_closed_for_its_backlog_during_a_broadcast_loses_the_others_nothing)
 {
     auto server = start({"--examples", "True"});
-    auto joined_websocket = [&] {
-        auto client = std::make_unique<lp::test::websocket_client>(server.port(), std::string(engineio_target) + "websocket");
-        next_text(*client);
-        client->send_text("40/examples,");
-        BOOST_TEST(next_text(*client).starts_with("40/examples,"));
-        return client;
-    };
-    auto sender = joined_websocket();
+    auto sender = joined_examples(server.port());
     std::vector<std::unique_ptr<lp::test::websocket_client>> listeners;
     for (int i = 0; i < 3; ++i)
-        listeners.push_back(joined_websocket());
+        listeners.push_back(joined_examples(server.port()));
     // A polling receiver that never polls again: past websocket_max_queued (4 MiB) waiting for
     // it, its session ends in the middle of a broadcast's pass over the namespace.
     std::vector<std::unique_ptr<polling_client>> stalled;
