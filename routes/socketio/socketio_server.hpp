@@ -105,6 +105,7 @@ private:
         std::function<void()> on_gone;
     };
     std::unordered_map<std::uint64_t, pending_ack> acks_;
+    std::size_t member_at_ = 0; ///< its place in the namespace's members, while connected
     bool connected_ = false;
 };
 
@@ -128,13 +129,22 @@ public:
 
     /// Emits to every socket in `room` (every socket of the namespace when empty), but `except`.
     void emit(std::string_view event, arguments a, std::string const& room = {}, socket const* except = nullptr);
-    std::size_t sockets() const { return sockets_.size(); }
+    std::size_t sockets() const { return members_.size(); }
 
 private:
     friend class server;
     friend class socket;
+    void add_member(socket& s, eio::connection& conn);
+    void remove_member(socket& s);
+
     std::string path_;
-    std::unordered_set<socket*> sockets_;
+    /// The connected sockets, in one array with each one's Engine.IO session: a broadcast to
+    /// the namespace reads this and each receiver's session, nothing else per socket.
+    struct member {
+        socket* s;
+        eio::connection* conn;
+    };
+    std::vector<member> members_;
     std::unordered_map<std::string, std::unordered_set<socket*>> rooms_;
 };
 
