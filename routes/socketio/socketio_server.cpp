@@ -88,9 +88,11 @@ void socket::emit(std::string_view event, arguments a)
     send(event_packet(nsp_->path(), event, std::move(a)));
 }
 
-std::uint64_t socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
-                                    std::function<void()> on_gone)
+std::optional<std::uint64_t> socket::emit_with_ack(std::string_view event, arguments a,
+                                                   std::function<void(arguments)> on_reply, std::function<void()> on_gone)
 {
+    if (!connected_)
+        return std::nullopt; // an entry now would never be answered nor cleared
     auto p = event_packet(nsp_->path(), event, std::move(a));
     auto const id = next_ack_++;
     p.id = id;

@@ -62,8 +62,9 @@ public:
 
     void emit(std::string_view event, arguments a = {});
     /// Emits and calls `on_reply` with the client's ack, or `on_gone` (when given) if the socket
-    /// leaves first. Returns the ack id (for forget_ack).
-    std::uint64_t emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+    /// leaves first. Returns the ack id (for forget_ack); nullopt when the socket has left
+    /// already (nothing is sent, neither callback runs).
+    std::optional<std::uint64_t> emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
                                 std::function<void()> on_gone = {});
     /// Stops waiting for ack `id` (the caller gave up): neither callback runs.
     void forget_ack(std::uint64_t id) { acks_.erase(id); }
