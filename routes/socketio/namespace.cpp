@@ -113,8 +113,6 @@ boost::asio::awaitable<json::array> event::listen(adapter const& a, json::array 
 
 boost::asio::awaitable<bool> event::secure_emit(std::string_view event_name, json::value data)
 {
-    if (!socket_->connected())
-        co_return false;
     // Each co_await in a statement of its own (g++ 12 mishandles them inside argument lists).
     auto executor = co_await boost::asio::this_coro::executor;
     auto timer = std::make_shared<boost::asio::steady_timer>(executor, std::chrono::steady_clock::now() + timeout_);
@@ -126,9 +124,11 @@ boost::asio::awaitable<bool> event::secure_emit(std::string_view event_name, jso
             timer->cancel();
         },
         [timer] { timer->cancel(); }); // the client left: no ack will come
+    if (!id)
+        co_return false; // it had left already
     co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (!*acknowledged)
-        socket_->forget_ack(id); // out of time: the socket keeps no entry for it
+        socket_->forget_ack(*id); // out of time: the socket keeps no entry for it
     if (*acknowledged && listened_ && board_)
         board_->consume(database().name(), listened_->channel, taken_);
     co_return *acknowledged;

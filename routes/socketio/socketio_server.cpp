@@ -13,6 +13,16 @@ namespace lp::sio {
 namespace json = boost::json;
 namespace asio = boost::asio;
 
+namespace {
+/// A packet encoded once for many clients, and its attachments, to one of them.
+void write(eio::connection& conn, eio::message_text const& message, std::vector<std::string> const& attachments)
+{
+    conn.send(message);
+    for (auto const& bytes : attachments)
+        conn.send(bytes, true);
+}
+} // namespace
+
 /// What Socket.IO keeps per Engine.IO session: its sockets by namespace, a binary packet
 /// waiting for its attachments, the rate of its packets, and the connect timeout.
 struct socket::client final : eio::connection::attachment {
@@ -25,18 +35,13 @@ struct socket::client final : eio::connection::attachment {
     void write(std::string const& text, std::vector<std::string> const& attachments)
     {
         conn.send(text);
-        send_attachments(attachments);
+        for (auto const& bytes : attachments)
+            conn.send(bytes, true);
     }
     /// The same for a packet encoded once for many clients.
     void write(eio::message_text const& message, std::vector<std::string> const& attachments)
     {
-        conn.send(message);
-        send_attachments(attachments);
-    }
-    void send_attachments(std::vector<std::string> const& attachments)
-    {
-        for (auto const& bytes : attachments)
-            conn.send(bytes, true);
+        sio::write(conn, message, attachments);
     }
     /// v5 over EIO=4; v4 (socket.io 2.x) over EIO=3.
     bool v4() const { return conn.protocol() == 3; }
@@ -83,9 +88,11 @@ void socket::emit(std::string_view event, arguments a)
     send(event_packet(nsp_->path(), event, std::move(a)));
 }
 
-std::uint64_t socket::emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
-                                    std::function<void()> on_gone)
+std::optional<std::uint64_t> socket::emit_with_ack(std::string_view event, arguments a,
+                                                   std::function<void(arguments)> on_reply, std::function<void()> on_gone)
 {
+    if (!connected_)
+        return std::nullopt; // an entry now would never be answered nor cleared
     auto p = event_packet(nsp_->path(), event, std::move(a));
     auto const id = next_ack_++;
     p.id = id;
@@ -129,7 +136,7 @@ void socket::end(std::string_view reason, bool tell_client)
     connected_ = false;
     for (auto const rooms = rooms_; auto const& room : rooms)
         leave(room);
-    nsp_->sockets_.erase(this);
+    nsp_->remove_member(*this);
     // Whoever waits for an ack hears at once that none will come.
     for (auto& [id, waiting] : std::exchange(acks_, {}))
         if (waiting.on_gone)
@@ -142,19 +149,40 @@ void socket::end(std::string_view reason, bool tell_client)
 
 void name_space::emit(std::string_view event, arguments a, std::string const& room, socket const* except)
 {
-    auto const* targets = &sockets_;
+    std::unordered_set<socket*> const* in_room = nullptr;
     if (!room.empty()) {
         auto const found = rooms_.find(room);
         if (found == rooms_.end())
             return;
-        targets = &found->second;
+        in_room = &found->second;
     }
-    // Encoded once for every receiver, down to the Engine.IO packet.
+    // Encoded once for every receiver, down to the Engine.IO packet. (Sending never ends a
+    // socket before the pass is over: eio::connection::send does not call back.)
     auto const p = event_packet(path_, event, std::move(a));
     eio::message_text const message(encode(p));
-    for (auto* s : *targets)
+    if (!in_room) {
+        for (auto const& m : members_)
+            if (m.s != except)
+                write(*m.conn, message, p.attachments);
+        return;
+    }
+    for (auto* s : *in_room)
         if (s != except && s->connected_ && s->client_)
             s->client_->write(message, p.attachments);
+}
+
+void name_space::add_member(socket& s, eio::connection& conn)
+{
+    s.member_at_ = members_.size();
+    members_.push_back({&s, &conn});
+}
+
+void name_space::remove_member(socket& s)
+{
+    auto& last = members_.back();
+    last.s->member_at_ = s.member_at_;
+    members_[s.member_at_] = last;
+    members_.pop_back();
 }
 
 server::server(asio::any_io_executor executor, server_settings config)
@@ -318,7 +346,7 @@ void server::connect(socket::client& cl, packet const& p)
     }
     cl.sockets.emplace(path, s);
     cl.connect_timer.cancel();
-    ns->sockets_.insert(s.get());
+    ns->add_member(*s, cl.conn);
     s->connected_ = true;
     s->join(s->id_);
     json::value handshake = json::object{{"sid", s->id_}};

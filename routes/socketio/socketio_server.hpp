@@ -62,8 +62,9 @@ public:
 
     void emit(std::string_view event, arguments a = {});
     /// Emits and calls `on_reply` with the client's ack, or `on_gone` (when given) if the socket
-    /// leaves first. Returns the ack id (for forget_ack).
-    std::uint64_t emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
+    /// leaves first. Returns the ack id (for forget_ack); nullopt when the socket has left
+    /// already (nothing is sent, neither callback runs).
+    std::optional<std::uint64_t> emit_with_ack(std::string_view event, arguments a, std::function<void(arguments)> on_reply,
                                 std::function<void()> on_gone = {});
     /// Stops waiting for ack `id` (the caller gave up): neither callback runs.
     void forget_ack(std::uint64_t id) { acks_.erase(id); }
@@ -105,6 +106,7 @@ private:
         std::function<void()> on_gone;
     };
     std::unordered_map<std::uint64_t, pending_ack> acks_;
+    std::size_t member_at_ = 0; ///< its place in the namespace's members, while connected
     bool connected_ = false;
 };
 
@@ -128,13 +130,22 @@ public:
 
     /// Emits to every socket in `room` (every socket of the namespace when empty), but `except`.
     void emit(std::string_view event, arguments a, std::string const& room = {}, socket const* except = nullptr);
-    std::size_t sockets() const { return sockets_.size(); }
+    std::size_t sockets() const { return members_.size(); }
 
 private:
     friend class server;
     friend class socket;
+    void add_member(socket& s, eio::connection& conn);
+    void remove_member(socket& s);
+
     std::string path_;
-    std::unordered_set<socket*> sockets_;
+    /// The connected sockets, in one array with each one's Engine.IO session: a broadcast to
+    /// the namespace reads this and each receiver's session, nothing else per socket.
+    struct member {
+        socket* s;
+        eio::connection* conn;
+    };
+    std::vector<member> members_;
     std::unordered_map<std::string, std::unordered_set<socket*>> rooms_;
 };
 

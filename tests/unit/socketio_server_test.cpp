@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,10 +46,20 @@ struct chat final : sio::name_space {
         if (reply)
             reply({{"done"}, {}});
     }
-    void on_disconnect(sio::socket&, std::string_view reason) override { reasons.emplace_back(reason); }
+    void on_disconnect(sio::socket& s, std::string_view reason) override
+    {
+        reasons.emplace_back(reason);
+        // Too late to ask: nothing is sent, nothing waits.
+        late_ack = s.emit_with_ack("late", {}, [this](sio::arguments) { late_answered = true; },
+                                   [this] { late_answered = true; });
+        acks_left = s.pending_acks();
+    }
 
     std::vector<json::array> answers;
     std::vector<std::string> reasons;
+    std::optional<std::uint64_t> late_ack{0};
+    std::size_t acks_left = 1;
+    bool late_answered = false;
 };
 
 struct fixture {
@@ -138,6 +149,9 @@ BOOST_AUTO_TEST_CASE(the_servers_acks_and_disconnects)
 
     server.on_message(a, R"(2/chat,["kick"])", false);
     BOOST_TEST(a.take() == (texts{"1/chat,"}), boost::test_tools::per_element());
+    BOOST_TEST(!room->late_ack.has_value());
+    BOOST_TEST(room->acks_left == 0u);
+    BOOST_TEST(!room->late_answered);
     BOOST_TEST(room->sockets() == 0u);
     BOOST_TEST(room->reasons == (texts{"server namespace disconnect"}), boost::test_tools::per_element());
     server.on_message(a, R"(2/chat,["shout","ignored"])", false); // no longer in /chat
