@@ -22,7 +22,7 @@ import sys
 
 
 def perf_report(data, spec, keys):
-    out = subprocess.run(["perf", "report", "-i", data, "--stdio", "-n", "--no-children", "--sort", keys,
+    out = subprocess.run(["perf", "report", "-i", data, "--stdio", "-n", "--no-children", "-g", "none", "--sort", keys,
                           "-F", "sample," + keys, "--time", spec],
                          capture_output=True, text=True, check=True).stdout
     return [line.split(None, 2) for line in out.splitlines() if line.strip() and not line.startswith("#")]
@@ -37,7 +37,7 @@ def main():
         for line in f:
             if line.startswith("{"):
                 r = json.loads(line)
-                if r.get("mode") == "fanout" and r.get("target", "lp") == "lp" and (label is None or r.get("label") == label):
+                if r.get("mode") in ("fanout", "socketio") and r.get("target", "lp") == "lp" and (label is None or r.get("label") == label):
                     run = r
     if run is None:
         sys.exit("no lp fanout run in " + results)
@@ -56,7 +56,7 @@ def main():
         print(f"round {len(user)}: user {user[-1]:.1f} ms, kernel {kernel[-1]:.1f} ms")
     print(f"median of {len(rounds)}: user {statistics.median(user):.1f} ms, kernel {statistics.median(kernel):.1f} ms, "
           f"total {statistics.median(u + k for u, k in zip(user, kernel)):.1f} ms "
-          f"(lp-bench: cpu_ms_per_fanout {run.get('server', {}).get('cpu_ms_per_fanout')})")
+          f"(lp-bench: {run.get('server', {}).get('cpu_ms_per_fanout', run.get('server_cpu_ms_per_broadcast'))})")
     spec = " ".join(f"{a:.6f},{b:.6f}" for a, b in rounds)
     rows = sorted((r for r in perf_report(data, spec, "dso,sym") if len(r) == 3), key=lambda r: -int(r[0]))
     total = sum(int(r[0]) for r in rows) or 1

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -114,6 +115,7 @@ struct sio_run {
     std::size_t failed = 0;
     std::map<std::string, std::size_t> errors;
     std::vector<std::int64_t> sent_ns;            ///< per round: just before the controller's write
+    std::vector<std::int64_t> done_ns;            ///< per round: when all had it (or the wait ended)
     std::vector<std::vector<double>> latency_ms;  ///< per round: one per client that got it
     bool stopping = false;
 
@@ -205,6 +207,7 @@ struct sio_run {
         auto const deadline = now_ns() + static_cast<std::int64_t>(o.timeout * 1e9);
         while (latency_ms[round].size() + failed < o.clients && now_ns() < deadline)
             co_await pause_for(1ms);
+        done_ns[round] = now_ns();
         co_await pause_for(100ms); // the controller leaves after the fan-out, not during it
         beast::get_lowest_layer(*controller).socket().close();
     }
@@ -213,6 +216,7 @@ struct sio_run {
     {
         auto const executor = co_await asio::this_coro::executor;
         sent_ns.assign(o.rounds + 1, 0);
+        done_ns.assign(o.rounds + 1, 0);
         latency_ms.assign(o.rounds + 1, {});
         json::object figures{{"target", o.target}, {"mode", "socketio"}, {"clients", o.clients}};
         if (!o.label.empty())
@@ -247,16 +251,23 @@ struct sio_run {
         std::vector<double> pooled;
         json::array per_round;
         std::int64_t cpu_total = 0;
+        std::int64_t own_cpu_total = 0; ///< this client's: a fan-out can't be timed faster than it reads
         std::size_t rounds_done = 0;
         for (std::size_t round = 1; round <= o.rounds && connected > 0; ++round) {
             co_await pause_for(200ms);
             auto const cpu_before = server_cpu();
+            auto const own_before = own_cpu_ns();
             co_await broadcast(round);
             if (auto const cpu_after = server_cpu(); cpu_before && cpu_after)
                 cpu_total += *cpu_after - *cpu_before;
+            own_cpu_total += own_cpu_ns() - own_before;
             ++rounds_done;
             pooled.insert(pooled.end(), latency_ms[round].begin(), latency_ms[round].end());
-            per_round.push_back(latency_summary(latency_ms[round]));
+            auto summary = latency_summary(latency_ms[round]);
+            // CLOCK_MONOTONIC seconds, as perf stamps its samples (LP_BENCH_PERF=1, bench/fanout_cpu.py).
+            summary["published_at_s"] = number(static_cast<double>(sent_ns[round]) / 1e9, 6);
+            summary["done_at_s"] = number(static_cast<double>(done_ns[round]) / 1e9, 6);
+            per_round.push_back(std::move(summary));
         }
         figures["rounds"] = rounds_done;
         figures["delivered"] = pooled.size();
@@ -269,6 +280,9 @@ struct sio_run {
         if (rounds_done > 0 && o.server_pid > 0)
             figures["server_cpu_ms_per_broadcast"] =
                 number(static_cast<double>(cpu_total) / 1e6 / static_cast<double>(rounds_done), 1);
+        if (rounds_done > 0)
+            figures["client_cpu_ms_per_broadcast"] =
+                number(static_cast<double>(own_cpu_total) / 1e6 / static_cast<double>(rounds_done), 1);
         stopping = true;
         std::string per_client = figures.contains("rss_per_client_bytes")
                                      ? fixed(figures["rss_per_client_bytes"].to_number<double>(), 0) + " B per client"
@@ -284,6 +298,12 @@ struct sio_run {
     std::optional<bench::proc_sample> bench_sample() const
     {
         return o.server_pid > 0 ? bench::sample_process(o.server_pid) : std::nullopt;
+    }
+    static std::int64_t own_cpu_ns()
+    {
+        timespec t{};
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
     }
     std::optional<std::int64_t> server_cpu() const
     {

@@ -36,6 +36,23 @@ packet decode_binary(std::string_view bytes, int version = 4);
 /// The text form of a non-binary packet ("4hello").
 std::string encode_text(packet const& p);
 
+/// A text message encoded once for many sessions (a broadcast): its Engine.IO packet ("4" +
+/// data), which a WebSocket writes as is, and the data, which a polling session queues.
+class message_text {
+public:
+    explicit message_text(std::string_view data)
+    {
+        packet_.reserve(data.size() + 1);
+        packet_.push_back(static_cast<char>(packet_type::message));
+        packet_.append(data);
+    }
+    std::string_view packet() const { return packet_; }
+    std::string_view data() const { return std::string_view(packet_).substr(1); }
+
+private:
+    std::string packet_;
+};
+
 /// A polling request's body. v4: packets joined by \x1e, binary ones as 'b' + base64.
 /// v3: each packet as <length>:<packet> (length in UTF-16 code units), binary as b4<base64>.
 /// Nullopt when any packet is malformed (the session is then closed).

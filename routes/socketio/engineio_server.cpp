@@ -5,6 +5,7 @@
 #include "routes/errors.hpp"
 #include "routes/url.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -81,9 +82,22 @@ struct server::state final : connection {
     int protocol() const override { return machine.version(); }
     void send(std::string_view data, bool binary) override
     {
+        bool const was_open = !machine.closed();
         machine.send({packet_type::message, std::string(data), binary});
-        if (owner)
+        if (!owner)
+            return;
+        if (!machine.closed())
             owner->settle(self.lock());
+        else if (was_open)
+            owner->settle_later(self.lock()); // its backlog grew too long
+    }
+    void send(message_text const& m) override
+    {
+        // A broadcast's common case: straight to the socket, no copy and no outbox.
+        if (websocket && machine.writes_through())
+            websocket->send_text(m.packet());
+        else
+            send(m.data(), false);
     }
     void close() override
     {
@@ -411,6 +425,14 @@ void server::settle(std::shared_ptr<state> const& st)
     if (st->opened)
         app_.on_close(*st, machine.reason());
     st->attached.reset();
+}
+
+void server::settle_later(std::shared_ptr<state> const& st)
+{
+    asio::post(executor_, [weak = std::weak_ptr<state>(st)] {
+        if (auto st = weak.lock(); st && st->owner)
+            st->owner->settle(st);
+    });
 }
 
 void server::arm_heartbeat(std::shared_ptr<state> const& st, std::chrono::milliseconds delay)

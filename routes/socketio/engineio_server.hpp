@@ -23,8 +23,12 @@ class connection {
 public:
     virtual std::string const& id() const = 0;
     virtual int protocol() const = 0; ///< 4, or 3 for socket.io 2.x clients
-    /// Queues a message (a binary one when `binary`). Ignored once closed.
+    /// Queues a message (a binary one when `binary`). Ignored once closed. Never calls the
+    /// application back: a send that closes the session (its backlog too long) is heard as
+    /// on_close after the application's current call.
     virtual void send(std::string_view data, bool binary = false) = 0;
+    /// The same for a text message encoded once for many sessions.
+    virtual void send(message_text const& m) = 0;
     /// Ends the session (the application's parse error, a forced disconnect).
     virtual void close() = 0;
     /// The handshake request's Cookie header; "" when its Origin may not act with the user's
@@ -87,6 +91,10 @@ private:
     void websocket_message(std::shared_ptr<state> const& st, bool probe, std::string_view data, bool binary);
     /// Writes what the session says to write, and ends it once closed.
     void settle(std::shared_ptr<state> const& st);
+    /// settle() once the current handler has returned: for a session that the application's
+    /// own send() closed, so that the application never hears of a close inside its call (it
+    /// may be going through its sockets, a broadcast).
+    void settle_later(std::shared_ptr<state> const& st);
     void arm_heartbeat(std::shared_ptr<state> const& st, std::chrono::milliseconds delay);
     std::shared_ptr<state> create(int version, transport_kind transport, std::string cookie);
     /// CORS headers for a request from `origin`.

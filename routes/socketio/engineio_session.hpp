@@ -92,6 +92,9 @@ public:
 
     // ---- Outputs ----
 
+    /// On WebSocket with nothing queued: a message may be written at once, without the outbox.
+    bool writes_through() const { return transport_ == transport_kind::websocket && !closed() && outbox_.empty(); }
+
     bool poll_parked() const { return poll_parked_; }
     /// Something waits for a parked poll (write take_poll_reply() to it).
     bool poll_ready() const { return poll_parked_ && !outbox_.empty(); }

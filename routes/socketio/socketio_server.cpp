@@ -25,6 +25,16 @@ struct socket::client final : eio::connection::attachment {
     void write(std::string const& text, std::vector<std::string> const& attachments)
     {
         conn.send(text);
+        send_attachments(attachments);
+    }
+    /// The same for a packet encoded once for many clients.
+    void write(eio::message_text const& message, std::vector<std::string> const& attachments)
+    {
+        conn.send(message);
+        send_attachments(attachments);
+    }
+    void send_attachments(std::vector<std::string> const& attachments)
+    {
         for (auto const& bytes : attachments)
             conn.send(bytes, true);
     }
@@ -139,12 +149,12 @@ void name_space::emit(std::string_view event, arguments a, std::string const& ro
             return;
         targets = &found->second;
     }
-    // Encoded once for every receiver.
+    // Encoded once for every receiver, down to the Engine.IO packet.
     auto const p = event_packet(path_, event, std::move(a));
-    auto const text = encode(p);
+    eio::message_text const message(encode(p));
     for (auto* s : *targets)
         if (s != except && s->connected_ && s->client_)
-            s->client_->write(text, p.attachments);
+            s->client_->write(message, p.attachments);
 }
 
 server::server(asio::any_io_executor executor, server_settings config)

@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 namespace json = boost::json;
@@ -66,6 +67,16 @@ std::string next_text(lp::test::websocket_client& client)
     auto const frame = client.read_frame();
     BOOST_REQUIRE_MESSAGE(frame.has_value(), "no frame");
     return frame->payload;
+}
+
+/// A WebSocket joined to /examples, its open packet and CONNECT answer read.
+std::unique_ptr<lp::test::websocket_client> joined_examples(std::uint16_t port)
+{
+    auto client = std::make_unique<lp::test::websocket_client>(port, std::string(engineio_target) + "websocket");
+    next_text(*client);
+    client->send_text("40/examples,");
+    BOOST_TEST(next_text(*client).starts_with("40/examples,"));
+    return client;
 }
 } // namespace
 
@@ -217,6 +228,62 @@ BOOST_AUTO_TEST_CASE(web_longpolling_namespace_runs_connect_on_and_disconnect_ev
     BOOST_TEST(next_text(watcher) == R"(42/examples,0["news",[{"left":2}]])");
     watcher.send_text(R"(43/examples,0[])");
     BOOST_TEST(next_text(watcher) == R"(43/examples,2[true])");
+}
+
+BOOST_AUTO_TEST_CASE(a_broadcast_reaches_every_other_socket_once_on_either_transport)
+{
+    auto server = start({"--examples", "True"});
+    auto sender = joined_examples(server.port());
+    auto listener = joined_examples(server.port());
+    polling_client poller(server.port(), "");
+    poller.post("40/examples,");
+    BOOST_TEST(poller.get().starts_with("40/examples,"));
+
+    // Text, then a binary attachment: each receiver gets each once, in order; the sender none.
+    sender->send_text(R"(42/examples,["broadcast",{"n":1}])");
+    sender->send_text(R"(451-/examples,["broadcast",{"_placeholder":true,"num":0}])");
+    sender->send(lp::ws::opcode::binary, std::string("\x00\x01\xff", 3));
+    BOOST_TEST(next_text(*listener) == R"(42/examples,["broadcast",{"n":1}])");
+    BOOST_TEST(next_text(*listener) == R"(451-/examples,["broadcast",{"_placeholder":true,"num":0}])");
+    auto const attachment = listener->read_frame();
+    BOOST_REQUIRE(attachment.has_value());
+    BOOST_TEST((attachment->op == lp::ws::opcode::binary));
+    BOOST_TEST(attachment->payload == std::string("\x00\x01\xff", 3));
+    BOOST_TEST(poller.get() == "42/examples,[\"broadcast\",{\"n\":1}]\x1e"
+                               "451-/examples,[\"broadcast\",{\"_placeholder\":true,\"num\":0}]\x1e" "bAAH/");
+    sender->send_text(R"(42/examples,1["echo","after"])");
+    BOOST_TEST(next_text(*sender) == R"(43/examples,1["after"])");
+}
+
+BOOST_AUTO_TEST_CASE(a_receiver_closed_for_its_backlog_during_a_broadcast_loses_the_others_nothing)
+{
+    auto server = start({"--examples", "True"});
+    auto sender = joined_examples(server.port());
+    std::vector<std::unique_ptr<lp::test::websocket_client>> listeners;
+    for (int i = 0; i < 3; ++i)
+        listeners.push_back(joined_examples(server.port()));
+    // A polling receiver that never polls again: past websocket_max_queued (4 MiB) waiting for
+    // it, its session ends in the middle of a broadcast's pass over the namespace.
+    std::vector<std::unique_ptr<polling_client>> stalled;
+    for (int i = 0; i < 3; ++i) {
+        stalled.push_back(std::make_unique<polling_client>(server.port(), ""));
+        stalled.back()->post("40/examples,");
+        BOOST_TEST(stalled.back()->get().starts_with("40/examples,"));
+    }
+    std::string const big(200 * 1024, 'x');
+    constexpr int messages = 25; // 5 MB
+    for (int i = 0; i < messages; ++i) {
+        sender->send_text(R"(42/examples,["broadcast",)" + std::to_string(i) + R"(,")" + big + R"("])");
+        for (auto& listener : listeners) {
+            auto const f = listener->read_frame();
+            BOOST_REQUIRE_MESSAGE(f, "message " << i << " did not come");
+            BOOST_TEST(f->payload.starts_with(R"(42/examples,["broadcast",)" + std::to_string(i) + ","));
+        }
+    }
+    auto const closed = http_request(server.port(), "GET", std::string(engineio_target) + "polling&sid=" + stalled.front()->sid);
+    BOOST_TEST(closed.status == 400u);
+    sender->send_text(R"(42/examples,1["echo","still here"])");
+    BOOST_TEST(next_text(*sender) == R"(43/examples,1["still here"])");
 }
 
 BOOST_AUTO_TEST_CASE(examples_are_off_unless_enabled)

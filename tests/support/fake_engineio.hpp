@@ -17,6 +17,7 @@ struct fake_engineio_connection final : eio::connection {
     std::string const& id() const override { return id_; }
     int protocol() const override { return 4; }
     void send(std::string_view data, bool binary) override { sent.emplace_back(std::string(data), binary); }
+    void send(eio::message_text const& m) override { send(m.data(), false); }
     void close() override { closed = true; }
     std::string const& cookie() const override { return cookie_; }
 
