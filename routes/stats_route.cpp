@@ -37,7 +37,8 @@ boost::asio::awaitable<json::value> stats(lp::request& request)
                 auto const& sockets = services.bus->sockets(*db);
                 figures["websockets"] = json::object{{"subscribed", sockets.subscribers()},
                                                      {"channels", sockets.channels()},
-                                                     {"session_lookups", services.bus->sessions(*db).lookups()}};
+                                                     {"session_lookups", services.bus->sessions(*db).lookups()},
+                                                     {"replays_from_memory", sockets.replays_from_memory()}};
             }
             databases[name] = std::move(figures);
         }

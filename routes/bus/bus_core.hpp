@@ -58,7 +58,7 @@ struct read_plan {
     std::optional<std::int64_t> read_up_to;
     std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
     /// Above 0: also where the WebSocket hub may start (the newest id created more than
-    /// settle_seconds ago) and the ids committed above it (for the first subscribe's replay).
+    /// settle_seconds ago) and the rows committed above it (for the first subscribe's replay).
     int settle_seconds = 0;
     /// The arrivals part (empty keys: none): the union of their channels, the smallest last
     /// id among those that have one, and whether some are first polls (last = 0).
@@ -71,7 +71,7 @@ struct read_plan {
 struct read_result {
     std::optional<std::int64_t> newest; ///< bus_bus's newest id, when asked
     std::optional<std::int64_t> settled; ///< with settle_seconds: the newest id created before them
-    std::vector<std::int64_t> committed_since; ///< with settle_seconds: the ids above it, in order
+    std::vector<bus_row> committed_since; ///< with settle_seconds: the rows above it, in id order
     std::vector<bus_row> fresh;         ///< rows after plan.after, in id order
     bool more = false;                  ///< fresh stopped at its limit: more rows behind them
     std::vector<bus_row> for_arrivals;  ///< the arrival keys' rows newer than since, or recent enough

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace lp::bus {
@@ -13,6 +14,9 @@ struct bus_row {
     /// Created within the bus timeout: what a first poll (last = 0) gets, as Odoo answers.
     bool recent_enough = true;
 };
+
+/// A row shared by every socket it goes to (and the hub's replay window).
+using shared_row = std::shared_ptr<bus_row const>;
 
 /// "[row,row,...]" from pointers to rows, in their order.
 template <class RowPointers>

@@ -25,25 +25,29 @@ json::value parse_or_text(std::string_view text)
     return ec ? json::value(json::string(text)) : v;
 }
 
+/// Row `i` of `r` (id, channel, message[, recent enough]) shaped as a poll returns it.
+bus_row shaped_row(orm::pg::result const& r, int i, int odoo_version, bool has_recent)
+{
+    bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}, true};
+    if (has_recent)
+        row.recent_enough = r.value(i, 3) == "t";
+    json::object shaped;
+    shaped["id"] = row.id;
+    if (odoo_version < 15)
+        shaped["channel"] = parse_or_text(row.key);
+    shaped["message"] = parse_or_text(r.value(i, 2));
+    row.json = json::serialize(shaped);
+    return row;
+}
+
 /// Rows (id, channel, message[, recent enough]) shaped as a poll returns them.
 std::vector<bus_row> read_rows(orm::pg::result const& r, int odoo_version)
 {
     std::vector<bus_row> rows;
     rows.reserve(static_cast<std::size_t>(r.rows()));
     rows_read.add(static_cast<std::size_t>(r.rows()));
-    bool const has_recent = r.columns() > 3;
-    for (int i = 0; i < r.rows(); ++i) {
-        bus_row row{std::stoll(std::string(r.value(i, 0))), std::string(r.value(i, 1)), {}, true};
-        if (has_recent)
-            row.recent_enough = r.value(i, 3) == "t";
-        json::object shaped;
-        shaped["id"] = row.id;
-        if (odoo_version < 15)
-            shaped["channel"] = parse_or_text(row.key);
-        shaped["message"] = parse_or_text(r.value(i, 2));
-        row.json = json::serialize(shaped);
-        rows.push_back(std::move(row));
-    }
+    for (int i = 0; i < r.rows(); ++i)
+        rows.push_back(shaped_row(r, i, odoo_version, r.columns() > 3));
     return rows;
 }
 } // namespace
@@ -84,23 +88,25 @@ boost::asio::awaitable<read_result> read_bus(orm::database& db, read_plan plan, 
         out.newest = std::stoll(std::string(r.value(0, 0)));
     }
     if (plan.settle_seconds > 0) {
-        // Where the WebSocket hub starts: before the arrivals part, so that every id listed
-        // here is in that read too (a row committing later is above the mark and not listed:
-        // the hub reads it when it comes, in a gap if its id is lower).
+        // Where the WebSocket hub starts: before the arrivals part, so that every row listed
+        // here is in that read too if it is the subscriber's (a row committing later is above
+        // the mark and not listed: the hub reads it when it comes, in a gap if its id is
+        // lower). The rows themselves start the hub's replay window.
         // (A row without create_date counts as old. Past fetch_limit ids, the hub starts at
         // the highest of them: the lower ones not committed yet are given up, as before.)
         std::string const sql =
-            "SELECT s.mark, b.id FROM (SELECT COALESCE(max(id), 0) AS mark FROM bus_bus WHERE create_date IS NULL"
-            " OR create_date <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) s"
+            "SELECT b.id, b.channel, b.message, s.mark FROM (SELECT COALESCE(max(id), 0) AS mark FROM bus_bus"
+            " WHERE create_date IS NULL OR create_date <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) s"
             " LEFT JOIN bus_bus b ON b.id > s.mark ORDER BY b.id LIMIT " + std::to_string(fetch_limit + 1);
         orm::pg::parameters params{std::to_string(plan.settle_seconds)};
         auto r = co_await c.query(sql, std::move(params));
-        out.settled = r.rows() > 0 ? std::stoll(std::string(r.value(0, 0))) : 0;
+        out.settled = r.rows() > 0 ? std::stoll(std::string(r.value(0, 3))) : 0;
         for (int i = 0; i < r.rows(); ++i)
-            if (!r.is_null(i, 1))
-                out.committed_since.push_back(std::stoll(std::string(r.value(i, 1))));
+            if (!r.is_null(i, 0))
+                out.committed_since.push_back(shaped_row(r, i, odoo_version, false));
+        rows_read.add(out.committed_since.size());
         if (out.committed_since.size() > static_cast<std::size_t>(fetch_limit)) {
-            out.settled = out.committed_since.back();
+            out.settled = out.committed_since.back().id;
             out.committed_since.clear();
         }
     }

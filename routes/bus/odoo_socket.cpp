@@ -215,8 +215,16 @@ asio::awaitable<void> odoo_socket::subscribe(json::value const* data)
     // hub offers until the read is back waits for it.
     auto& hub = bus_.sockets(*db_);
     hub.subscribe(*this, subscription.keys);
-    replaying_ = true;
     pending_.clear();
+    // A recent `last` (a reconnect): the rows the hub has read after it are all it missed,
+    // and every later one is offered from now on. No read of bus_bus.
+    if (auto missed = hub.replay(subscription.keys, last)) {
+        floor_ = last;
+        if (!missed->empty())
+            send(std::move(*missed)); // the session was checked for this message
+        co_return;
+    }
+    replaying_ = true;
     // The first subscriber also reads where the hub starts: the ids committed in the last
     // 10 s are its history, so that a lower id committing after the read is still read.
     bool const hub_start = !hub.has_mark();

@@ -5,8 +5,9 @@
 //   socket whose session is gone, whose password changed or whose user was deactivated is
 //   closed with 4001). The rate limit and the message's shape are checked on arrival
 //   (1013, 1003).
-// - subscribe replaces the subscription, reads the rows after `last` (Odoo's _poll) and sends
-//   them; rows the hub offers meanwhile wait and go with them. Later rows go out one frame per
+// - subscribe replaces the subscription, takes the rows after `last` from the hub's memory when
+//   it holds them all (a recent `last`), else reads them (Odoo's _poll), and sends them; rows
+//   the hub offers during a read wait and go with them. Later rows go out one frame per
 //   dispatch, after the session check. No id is sent twice (the ids sent in the last 10 s are
 //   kept), whatever order the reads bring them in.
 #pragma once

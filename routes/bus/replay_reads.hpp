@@ -23,9 +23,9 @@ struct replay_result {
     std::int64_t last = 0;
     std::vector<bus_row> rows;
     /// When a start was asked: where the WebSocket hub may start (the newest id created more
-    /// than socket_hub::history ago) and the ids committed above it, read before the rows.
+    /// than socket_hub::history ago) and the rows committed above it, read before the rows.
     std::int64_t settled = 0;
-    std::vector<std::int64_t> committed_since;
+    std::vector<bus_row> committed_since;
 };
 
 class replay_reads {

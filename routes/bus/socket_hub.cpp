@@ -29,6 +29,7 @@ void socket_hub::unsubscribe(bus_subscriber& s)
     // Nobody listens: the next subscriber starts from what its own read sees.
     mark_.reset();
     read_.clear();
+    recent_.clear();
     if (bus_.listening)
         bus_.listening(false);
 }
@@ -48,7 +49,7 @@ bool socket_hub::detach(bus_subscriber& s)
     return true;
 }
 
-void socket_hub::start_at(std::int64_t mark, std::vector<std::int64_t> const& committed,
+void socket_hub::start_at(std::int64_t mark, std::vector<bus_row> const& committed,
                           std::chrono::steady_clock::time_point now)
 {
     if (mark_)
@@ -56,17 +57,33 @@ void socket_hub::start_at(std::int64_t mark, std::vector<std::int64_t> const& co
     mark_ = mark;
     std::erase_if(read_, [mark](auto const& entry) { return entry.first <= mark; });
     // The ids committed above the mark were in the subscribe's read: remembered as read, so
-    // that only the ids between them (not committed yet) are read when they come.
-    for (auto const id : committed)
-        if (id > mark) {
-            auto const at = std::lower_bound(read_.begin(), read_.end(), id,
-                                             [](auto const& entry, std::int64_t wanted) { return entry.first < wanted; });
-            if (at == read_.end() || at->first != id)
-                read_.emplace(at, id, now);
-        }
+    // that only the ids between them (not committed yet) are read when they come. Both lists
+    // are in id order: merged in one pass.
+    std::vector<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> merged;
+    merged.reserve(read_.size() + committed.size());
+    auto held = read_.begin();
+    for (auto const& row : committed) {
+        if (row.id <= mark)
+            continue;
+        while (held != read_.end() && held->first < row.id)
+            merged.push_back(*held++);
+        if (held == read_.end() || held->first != row.id)
+            merged.emplace_back(row.id, now);
+    }
+    merged.insert(merged.end(), held, read_.end());
+    read_ = std::move(merged);
+    recent_.start_at(mark, committed);
     // Rows whose notification came before the hub had a mark were not read for it: now.
     if (bus_.read_soon)
         bus_.read_soon();
+}
+
+std::optional<std::vector<shared_row>> socket_hub::replay(std::vector<std::string> const& keys, std::int64_t last)
+{
+    if (!mark_ || !recent_.answers(last))
+        return std::nullopt;
+    ++replays_from_memory_;
+    return recent_.rows_after(keys, last);
 }
 
 void socket_hub::extend(read_plan& plan) const
@@ -109,10 +126,11 @@ void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_c
         if (at != read_.end() && at->first == row.id)
             continue; // read before (the window's part of the read may start lower than ours)
         read_.emplace(at, row.id, now);
+        auto const shared = std::make_shared<bus_row const>(row);
+        recent_.add(shared);
         auto const channel = by_channel_.find(row.key);
         if (channel == by_channel_.end())
             continue;
-        auto const shared = std::make_shared<bus_row const>(row);
         for (auto* s : channel->second) {
             s->offer(shared);
             touched_.push_back(s);
@@ -137,6 +155,14 @@ void socket_hub::forget_old(std::chrono::steady_clock::time_point now)
         ++old;
     if (old == 0)
         return;
+    // The ids the mark passes that were never read are given up: a subscribe from below them
+    // must read bus_bus, where such a row may have committed since.
+    if (mark_) {
+        std::int64_t below = *mark_;
+        for (std::size_t i = 0; i < old; below = read_[i++].first)
+            if (read_[i].first > below + 1)
+                recent_.raise_floor(read_[i].first - 1);
+    }
     mark_ = read_[old - 1].first;
     read_.erase(read_.begin(), read_.begin() + static_cast<std::ptrdiff_t>(old));
 }

@@ -9,10 +9,14 @@
 // is still read, once. An id leaves the history (and the mark moves up to it) only when it is
 // the smallest remembered and older than `history`. The first subscriber's read says where
 // the mark starts (start_at).
+//
+// The rows it read are kept (replay_window), so that a subscribe whose last id is recent is
+// answered without reading bus_bus (replay).
 #pragma once
 
 #include "routes/bus/bus_core.hpp"
 #include "routes/bus/bus_row.hpp"
+#include "routes/bus/replay_window.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -26,8 +30,6 @@
 #include <vector>
 
 namespace lp::bus {
-
-using shared_row = std::shared_ptr<bus_row const>;
 
 /// One subscription, as the hub sees it.
 class bus_subscriber {
@@ -61,11 +63,17 @@ public:
     void unsubscribe(bus_subscriber& s);
 
     /// A hub without a mark starts at `mark` (every id up to it settled), with `committed`
-    /// (the ids above it a subscriber's read saw) as read at `now`, and reads at once what
-    /// came after them meanwhile. A hub with a mark ignores it.
-    void start_at(std::int64_t mark, std::vector<std::int64_t> const& committed,
+    /// (the rows above it a subscriber's read saw, in id order) as read at `now`, and reads at
+    /// once what came after them meanwhile. A hub with a mark ignores it.
+    void start_at(std::int64_t mark, std::vector<bus_row> const& committed,
                   std::chrono::steady_clock::time_point now);
     bool has_mark() const { return mark_.has_value(); }
+    /// What a subscriber (subscribed already) misses after `last` on `keys`, from the rows the
+    /// hub has read: in id order. Nothing when only a read of bus_bus can tell (no mark yet,
+    /// `last` below the rows kept, 0, or above the highest id read).
+    std::optional<std::vector<shared_row>> replay(std::vector<std::string> const& keys, std::int64_t last);
+    /// Subscribes answered by replay() (the stats route).
+    std::uint64_t replays_from_memory() const { return replays_from_memory_; }
     /// Adds the hub's part to a read of new rows: from its mark on, less the ids it has read
     /// (as at most max_gaps intervals of ids still to read, below the highest id read).
     void extend(read_plan& plan) const;
@@ -87,6 +95,8 @@ private:
     std::optional<std::int64_t> mark_; ///< every id up to it is settled (read, or given up)
     std::vector<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> read_; ///< ids above the mark, sorted
     std::vector<bus_subscriber*> touched_; ///< a member, so its capacity stays between dispatches
+    replay_window recent_;                 ///< the rows read, for replay()
+    std::uint64_t replays_from_memory_ = 0;
 };
 
 } // namespace lp::bus

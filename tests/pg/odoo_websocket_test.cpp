@@ -134,6 +134,36 @@ struct fixture : lp::test::odoo_server_fixture {
         return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("session_lookups").as_int64();
     }
 
+    /// Subscribes answered from the hub's memory, without a read (the stats route).
+    std::int64_t replays_from_memory(std::uint16_t port)
+    {
+        auto const r = lp::test::http_request(port, "GET", "/openerplongpolling/stats");
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        return json::parse(r.body).at("databases").at(db.name()).at("websockets").at("replays_from_memory").as_int64();
+    }
+
+    /// The reads a subscribe's replay makes (the newest id, the rows after `last`): the shapes
+    /// no fetch of new rows has once the bus knows the newest id, with no poll arriving.
+    std::int64_t replay_shaped_reads()
+    {
+        lp::test::wait_cursors_idle(db);
+        return std::stoll(db.exec("SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid"
+                                  " FROM pg_database WHERE datname = current_database()) AND"
+                                  " (query LIKE 'SELECT id, channel, message, create_date >%'"
+                                  " OR query LIKE 'SELECT COALESCE(max(id), %) FROM bus_bus')")); // (constants are $n there)
+    }
+
+    /// A first socket on `channel`, which starts the hub, and a row it gets live: the reads
+    /// that start brings are over.
+    websocket_client first_socket(std::uint16_t port, std::string const& channel)
+    {
+        auto ws = open(port);
+        subscribe_live(ws, channel);
+        send(channel, R"({"type":"settle","payload":0})");
+        BOOST_REQUIRE_EQUAL(only_type(ws), "settle");
+        return ws;
+    }
+
     /// Every read of bus_bus, whatever its shape (the tests' own inserts are not reads).
     std::int64_t bus_reads()
     {
@@ -684,6 +714,81 @@ BOOST_AUTO_TEST_CASE(subscribes_that_come_together_share_their_read)
     auto const reads = replay_reads() - before;
     BOOST_TEST_MESSAGE("bus_bus reads for 200 subscribes at once: " << reads);
     BOOST_TEST(reads <= 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_subscribe_with_the_newest_id_reads_nothing)
+{
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo();
+    auto first = first_socket(server.port(), "newest");
+    auto const newest = max_id(); // (the test's own query has a replay's shape: before the count)
+    auto const before = replay_shaped_reads();
+    auto ws = open(server.port(), admin_session());
+    ws.send_text(subscribe(R"(["newest"])", newest)); // a reconnect that missed nothing
+    send("newest", R"({"type":"live","payload":1})");
+    BOOST_TEST(only_type(ws) == "live"); // no replay frame before it; subscribed
+    BOOST_TEST(only_type(first) == "live");
+    BOOST_TEST(replay_shaped_reads() - before == 0); // a read would be 2: the newest id, the rows
+    BOOST_TEST(replays_from_memory(server.port()) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_subscribe_within_the_window_gets_the_missed_rows_in_order_without_a_read)
+{
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    auto server = start_odoo();
+    auto first = first_socket(server.port(), "window");
+    auto const seen = max_id(); // where the reconnecting client left
+    // What it misses: a row on another channel, and two rows committing out of id order.
+    auto const key = "'[\"" + db.name() + "\",\"window\"]'";
+    lp::test::pg_admin early(db.name());
+    early.exec("BEGIN");
+    early.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES (" + key
+               + ", '{\"type\":\"low\",\"payload\":1}', now() at time zone 'utc')");
+    send("elsewhere", R"({"type":"not mine","payload":2})");
+    send("window", R"({"type":"high","payload":3})");
+    BOOST_TEST(only_type(first) == "high");
+    early.exec("NOTIFY imbus, '[[\"" + db.name() + "\",\"window\"]]'");
+    early.exec("COMMIT");
+    BOOST_TEST(only_type(first) == "low");
+    send("window", R"({"type":"later","payload":4})");
+    BOOST_TEST(only_type(first) == "later");
+    auto const missed = db.exec("SELECT string_agg(id::text, ',' ORDER BY id) FROM bus_bus WHERE id > "
+                                + std::to_string(seen) + " AND channel = " + key);
+
+    auto const before = replay_shaped_reads();
+    auto ws = open(server.port(), admin_session());
+    ws.send_text(subscribe(R"(["window"])", seen));
+    auto const replay = next_dispatch(ws);
+    std::string got;
+    for (auto const id : ids_of(replay))
+        got += (got.empty() ? "" : ",") + std::to_string(id);
+    BOOST_TEST(got == missed); // low, high, later: in id order, each once
+    BOOST_REQUIRE_EQUAL(replay.size(), 3u);
+    BOOST_TEST(replay[0].at("message").at("type").as_string() == "low");
+    send("window", R"({"type":"live","payload":5})");
+    BOOST_TEST(only_type(ws) == "live"); // and nothing again
+    BOOST_TEST(replay_shaped_reads() - before == 0);
+    BOOST_TEST(replays_from_memory(server.port()) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_last_older_than_the_window_still_reads)
+{
+    db.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    // Rows an hour old: settled before the hub started, so not in its memory.
+    auto const key = "'[\"" + db.name() + "\",\"old\"]'";
+    for (int i = 0; i < 2; ++i)
+        db.exec("INSERT INTO bus_bus (channel, message, create_date) VALUES (" + key
+                + ", '{\"type\":\"old\",\"payload\":" + std::to_string(i)
+                + "}', now() at time zone 'utc' - interval '1 hour')");
+    auto const newest_old = max_id();
+    auto server = start_odoo();
+    auto first = first_socket(server.port(), "old-live");
+    auto const before = replay_shaped_reads();
+    auto ws = open(server.port(), admin_session());
+    ws.send_text(subscribe(R"(["old"])", newest_old - 2));
+    BOOST_TEST(ids_of(next_dispatch(ws)) == (std::vector<std::int64_t>{newest_old - 1, newest_old}));
+    BOOST_TEST(replay_shaped_reads() - before == 2);
+    BOOST_TEST(replays_from_memory(server.port()) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

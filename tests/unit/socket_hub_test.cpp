@@ -148,7 +148,7 @@ BOOST_AUTO_TEST_CASE(a_first_subscriber_starts_before_the_ids_committed_lately)
     recorder a;
     hub.subscribe(a, {"x"});
     // Its read saw 7 and 9 committed within the last 10 s, above 5: 6 and 8 are still to come.
-    hub.start_at(5, {7, 9}, t0);
+    hub.start_at(5, {row(7, "x"), row(9, "y")}, t0);
     BOOST_TEST(reads_asked == 1);
     auto const plan = fetch_after(9);
     BOOST_TEST(*plan.after == 5);
@@ -157,6 +157,74 @@ BOOST_AUTO_TEST_CASE(a_first_subscriber_starts_before_the_ids_committed_lately)
     BOOST_TEST(a.offered == std::vector<std::int64_t>{8});
     hub.start_at(100, {}, t0); // a later start changes nothing
     BOOST_TEST(*fetch_after(9).after == 5);
+}
+
+/// The ids of the rows replay() gives (nullopt: a read of bus_bus is needed).
+std::optional<std::vector<std::int64_t>> replayed(lp::bus::socket_hub& hub, std::vector<std::string> const& keys,
+                                                  std::int64_t last)
+{
+    auto rows = hub.replay(keys, last);
+    if (!rows)
+        return std::nullopt;
+    std::vector<std::int64_t> ids;
+    for (auto const& r : *rows)
+        ids.push_back(r->id);
+    return ids;
+}
+
+using ids = std::vector<std::int64_t>;
+
+BOOST_AUTO_TEST_CASE(a_recent_last_is_answered_from_the_rows_read)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    BOOST_TEST(!replayed(hub, {"x"}, 10)); // no mark yet: the first subscriber reads
+    // Started at 5 with 7 and 9 committed; 8 is still to come. Rows read before the start count too.
+    hub.deliver({row(9, "y"), row(10, "x")}, t0);
+    hub.start_at(5, {row(7, "x"), row(9, "y")}, t0);
+    BOOST_TEST((replayed(hub, {"x", "y"}, 5) == ids{7, 9, 10}));
+    BOOST_TEST((replayed(hub, {"x"}, 7) == ids{10}));
+    BOOST_TEST((replayed(hub, {"x"}, 10) == ids{})); // the newest id read: nothing missed
+    BOOST_TEST(!replayed(hub, {"x"}, 4));  // below the rows kept: a read
+    BOOST_TEST(!replayed(hub, {"x"}, 0));  // the rows of the last bus timeout: a read
+    BOOST_TEST(!replayed(hub, {"x"}, 11)); // above the newest read: maybe above bus_bus's newest
+    // 8 commits late: kept in id order (and offered to the subscribers, not to a replay after it).
+    hub.deliver({row(8, "x"), row(11, "x")}, t0 + seconds(1));
+    BOOST_TEST((replayed(hub, {"x"}, 5) == ids{7, 8, 10, 11}));
+    BOOST_TEST(hub.replays_from_memory() == 4u);
+    // Nobody left: forgotten.
+    hub.unsubscribe(a);
+    hub.subscribe(a, {"x"});
+    BOOST_TEST(!replayed(hub, {"x"}, 11));
+}
+
+BOOST_AUTO_TEST_CASE(ids_the_mark_gives_up_are_read_by_a_replay_from_below_them)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    hub.start_at(10, {}, t0);
+    hub.deliver({row(11, "x"), row(13, "x"), row(14, "x")}, t0); // 12 not committed
+    BOOST_TEST((replayed(hub, {"x"}, 10) == ids{11, 13, 14}));
+    // 10 s later the mark passes 12 without having read it: a row 12 committing now is in
+    // bus_bus and nowhere else, so a last below it reads.
+    hub.deliver({}, t0 + seconds(11));
+    BOOST_TEST(!replayed(hub, {"x"}, 11));
+    BOOST_TEST((replayed(hub, {"x"}, 12) == ids{13, 14}));
+}
+
+BOOST_AUTO_TEST_CASE(the_rows_kept_are_bounded)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    hub.start_at(0, {}, t0);
+    std::vector<bus_row> rows;
+    auto const n = static_cast<std::int64_t>(lp::bus::replay_window::max_rows) + 10;
+    for (std::int64_t id = 1; id <= n; ++id)
+        rows.push_back(row(id, "x"));
+    hub.deliver(rows, t0);
+    BOOST_TEST(!replayed(hub, {"x"}, 9)); // the oldest 10 were dropped
+    BOOST_TEST((replayed(hub, {"x"}, n - 1) == ids{n}));
+    BOOST_TEST(replayed(hub, {"x"}, 10)->size() == lp::bus::replay_window::max_rows);
 }
 
 BOOST_AUTO_TEST_CASE(odoo_rate_limit)
