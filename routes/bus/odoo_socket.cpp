@@ -8,7 +8,6 @@
 #include "routes/bus/presence_report.hpp"
 #include "routes/bus/subscription.hpp"
 #include "routes/json_limits.hpp"
-#include "routes/rate_limiter.hpp"
 #include "routes/request.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -258,9 +257,8 @@ void odoo_socket::update_presence(json::value const* data)
     if (!ms)
         return;
     auto partner_ids = im_status_partner_ids(fields.if_contains("im_status_ids_by_model"), shared_); // (may throw: 1003)
-    auto* limit = shared_.presence_per_user;
-    if (limit && limit->take(db_->name() + "/" + std::to_string(uid_)))
-        return; // as the poll: at most write_rate_per_ip presence writes a minute per user
+    if (!presence_write_allowed(shared_, *db_, uid_))
+        return; // as the poll and /websocket/update_bus_presence (counted as presence_rate)
     asio::co_spawn(bus_.executor(), presence_then_im_status(db_, bus_.settings().odoo_version, uid_, *ms, std::move(partner_ids)),
                    asio::detached);
 }

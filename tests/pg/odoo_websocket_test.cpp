@@ -416,6 +416,39 @@ BOOST_AUTO_TEST_CASE(update_presence_writes_the_presence_row)
     BOOST_TEST(found == "1");
 }
 
+BOOST_AUTO_TEST_CASE(update_presence_shares_the_poll_presence_limit_and_counts_it)
+{
+    auto server = start_odoo({"--write-rate-per-ip", "1", "--metrics", "True"});
+    auto ws = open(server.port(), admin_session());
+    auto const presence_rate_hits = [&] {
+        auto const body = lp::test::http_request(server.port(), "GET", "/metrics").body;
+        auto const at = body.find("lp_limits_hit_total{limit=\"presence_rate\"} ");
+        BOOST_REQUIRE(at != std::string::npos);
+        return body.substr(at, body.find('\n', at) - at);
+    };
+    auto const report = [&] {
+        ws.send_text(R"({"event_name":"update_presence","data":{"inactivity_period":0,"im_status_ids_by_model":{}}})");
+    };
+    // The first report takes the user's one write of the minute...
+    report();
+    std::string written;
+    for (int i = 0; i < 200 && written != "1"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        written = db.exec("SELECT count(*) FROM bus_presence WHERE user_id = 2");
+    }
+    BOOST_REQUIRE(written == "1");
+    // ...so the next is refused without a write, and counted.
+    db.exec("UPDATE bus_presence SET last_poll = '2000-01-01' WHERE user_id = 2");
+    report();
+    std::string hits;
+    for (int i = 0; i < 200 && hits != "lp_limits_hit_total{limit=\"presence_rate\"} 1"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        hits = presence_rate_hits();
+    }
+    BOOST_TEST(hits == "lp_limits_hit_total{limit=\"presence_rate\"} 1");
+    BOOST_TEST(db.exec("SELECT extract(year FROM last_poll)::int FROM bus_presence WHERE user_id = 2") == "2000");
+}
+
 BOOST_AUTO_TEST_CASE(odoo_16_answers_im_status_ids_by_model_on_the_partner_channel)
 {
     auto server = start_odoo({"--odoo-version", "16", "--bus-max-channels", "5"});
