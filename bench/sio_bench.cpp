@@ -38,7 +38,7 @@ namespace json = boost::json;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 using websocket = beast::websocket::stream<beast::tcp_stream>;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using bench::use_tuple;
 using bench::error_object;
 using bench::fixed;
 using bench::latency_summary;
