@@ -46,6 +46,7 @@ bool socket_hub::detach(bus_subscriber& s)
                 by_channel_.erase(channel); // (*key is gone with it: not read again)
         }
     keys_of_.erase(found);
+    ++detached_;
     return true;
 }
 
@@ -118,6 +119,7 @@ void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_c
     if (keys_of_.empty())
         return;
     touched_.clear();
+    std::size_t offered = 0; // rows offered to someone
     for (auto const& row : rows) {
         if (mark_ && row.id <= *mark_)
             continue; // settled before
@@ -131,18 +133,23 @@ void socket_hub::deliver(std::vector<bus_row> const& rows, std::chrono::steady_c
         auto const channel = by_channel_.find(row.key);
         if (channel == by_channel_.end())
             continue;
+        ++offered;
         for (auto* s : channel->second) {
             s->offer(shared);
             touched_.push_back(s);
         }
     }
-    std::sort(touched_.begin(), touched_.end());
-    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+    if (offered > 1) { // (one row has one channel, whose subscribers are each there once)
+        std::sort(touched_.begin(), touched_.end());
+        touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+    }
     forget_old(now);
-    // Flushing sends, and a send may close its connection (which unsubscribes it): each is
-    // checked to be still here first.
+    // Flushing sends, and a send may close its connection, which unsubscribes it and may free
+    // it: once anyone has left during this pass, each is checked to be still here first. (A
+    // lookup for every one was two thirds of this function's time in a fan-out to 10,000.)
+    auto const detached_before = detached_;
     for (auto* s : touched_)
-        if (keys_of_.contains(s))
+        if (detached_ == detached_before || keys_of_.contains(s))
             s->flush();
 }
 

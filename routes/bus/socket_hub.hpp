@@ -95,6 +95,7 @@ private:
     std::optional<std::int64_t> mark_; ///< every id up to it is settled (read, or given up)
     std::vector<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> read_; ///< ids above the mark, sorted
     std::vector<bus_subscriber*> touched_; ///< a member, so its capacity stays between dispatches
+    std::uint64_t detached_ = 0;           ///< subscribers removed so far (deliver's check)
     replay_window recent_;                 ///< the rows read, for replay()
     std::uint64_t replays_from_memory_ = 0;
 };

@@ -7,6 +7,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
+
 namespace {
 using namespace lp::bus;
 using clock_type = std::chrono::steady_clock;
@@ -15,8 +17,14 @@ using std::chrono::seconds;
 struct recorder final : bus_subscriber {
     std::vector<std::int64_t> offered;
     int flushes = 0;
+    std::function<void()> on_flush; ///< a send that closes a connection
     void offer(shared_row const& row) override { offered.push_back(row->id); }
-    void flush() override { ++flushes; }
+    void flush() override
+    {
+        ++flushes;
+        if (on_flush)
+            on_flush();
+    }
 };
 
 using gaps = std::vector<std::pair<std::int64_t, std::int64_t>>;
@@ -66,6 +74,20 @@ BOOST_AUTO_TEST_CASE(rows_go_to_the_subscribers_of_their_channel_once_per_dispat
     hub.unsubscribe(b);
     BOOST_TEST(listening == (std::vector<bool>{true, false}));
     BOOST_TEST(hub.channels() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_subscriber_that_leaves_during_a_delivery_is_not_flushed)
+{
+    // Each one's flush unsubscribes the other: whichever goes first, the other is skipped.
+    recorder a, b;
+    a.on_flush = [&] { hub.unsubscribe(b); };
+    b.on_flush = [&] { hub.unsubscribe(a); };
+    hub.subscribe(a, {"x"});
+    hub.subscribe(b, {"x"});
+    hub.start_at(10, {}, t0);
+    hub.deliver({row(11, "x")}, t0);
+    BOOST_TEST(a.offered.size() + b.offered.size() == 2u);
+    BOOST_TEST(a.flushes + b.flushes == 1);
 }
 
 BOOST_AUTO_TEST_CASE(reads_skip_what_was_read_and_catch_late_commits)
