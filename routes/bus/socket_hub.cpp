@@ -91,6 +91,9 @@ void socket_hub::extend(read_plan& plan) const
 {
     if (!mark_ || (!plan.after && !plan.newest))
         return;
+    // Ids only the hub has read (the first subscriber's start rows, above the long polls'
+    // window) are not skipped: the window needs them (deliver does not offer them twice).
+    auto const window_ceiling = plan.after;
     plan.after = std::min(plan.after.value_or(*mark_), *mark_);
     plan.read_up_to.reset();
     plan.gaps.clear();
@@ -101,6 +104,8 @@ void socket_hub::extend(read_plan& plan) const
     for (auto const& [id, when] : read_) {
         if (id <= top)
             continue;
+        if (window_ceiling && id > *window_ceiling)
+            break;
         if (id > top + 1) {
             if (plan.gaps.size() == max_gaps)
                 break;

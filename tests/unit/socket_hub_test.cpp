@@ -181,6 +181,20 @@ BOOST_AUTO_TEST_CASE(a_first_subscriber_starts_before_the_ids_committed_lately)
     BOOST_TEST(*fetch_after(9).after == 5);
 }
 
+BOOST_AUTO_TEST_CASE(rows_the_hub_started_with_above_the_long_polls_window_are_read_for_it)
+{
+    recorder a;
+    hub.subscribe(a, {"x"});
+    // The subscribe's read saw 11 and 12, which the long polls' window (read up to 10) has not.
+    hub.start_at(5, {row(7, "x"), row(11, "x"), row(12, "x")}, t0);
+    auto const plan = fetch_after(10);
+    BOOST_TEST(*plan.read_up_to == 7); // 6 and 8-10 are still to come below the window's ceiling
+    BOOST_TEST((plan.gaps == gaps{{5, 7}}));
+    BOOST_TEST(*plan.after == 5); // everything after 7 but the gap, 11 and 12 included
+    hub.deliver({row(11, "x"), row(12, "x"), row(13, "x")}, t0); // read again: not offered twice
+    BOOST_TEST(a.offered == std::vector<std::int64_t>{13});
+}
+
 /// The ids of the rows replay() gives (nullopt: a read of bus_bus is needed).
 std::optional<std::vector<std::int64_t>> replayed(lp::bus::socket_hub& hub, std::vector<std::string> const& keys,
                                                   std::int64_t last)
