@@ -1,6 +1,7 @@
 #include "routes/socketio/adapters.hpp"
 
 #include "orm_bridge/log.hpp"
+#include "routes/error_reply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,11 +28,9 @@ json::array message_board::take(adapter::getter get, json::array const& messages
     try {
         return get(messages, args);
     }
-    catch (std::exception const& e) {
-        log::error("socketio", "adapter get of channel '", channel, "' failed: ", e.what());
-    }
     catch (...) {
-        log::error("socketio", "adapter get of channel '", channel, "' failed");
+        log::error("socketio", "adapter get of channel '", channel,
+                   "' failed: ", describe_error(std::current_exception()).message);
     }
     return {};
 }

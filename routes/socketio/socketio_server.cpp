@@ -14,7 +14,7 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 
 namespace {
-/// A packet encoded once for many clients, and its attachments, to one of them.
+/// An encoded packet and its attachments, to one client (the same bytes, to many, in a broadcast).
 void write(eio::connection& conn, eio::message_text const& message, std::vector<std::string> const& attachments)
 {
     conn.send(message);
@@ -31,18 +31,6 @@ struct socket::client final : eio::connection::attachment {
     {
     }
 
-    /// Sends an encoded packet and its attachments.
-    void write(std::string const& text, std::vector<std::string> const& attachments)
-    {
-        conn.send(text);
-        for (auto const& bytes : attachments)
-            conn.send(bytes, true);
-    }
-    /// The same for a packet encoded once for many clients.
-    void write(eio::message_text const& message, std::vector<std::string> const& attachments)
-    {
-        sio::write(conn, message, attachments);
-    }
     /// v5 over EIO=4; v4 (socket.io 2.x) over EIO=3.
     bool v4() const { return conn.protocol() == 3; }
 
@@ -80,7 +68,7 @@ std::string const& socket::cookie() const
 void socket::send(packet p)
 {
     if (connected_ && client_)
-        client_->write(encode(p), p.attachments);
+        write(client_->conn, eio::message_text(encode(p)), p.attachments);
 }
 
 void socket::emit(std::string_view event, arguments a)
@@ -168,7 +156,7 @@ void name_space::emit(std::string_view event, arguments a, std::string const& ro
     }
     for (auto* s : *in_room)
         if (s != except && s->connected_ && s->client_)
-            s->client_->write(message, p.attachments);
+            write(s->client_->conn, message, p.attachments);
 }
 
 void name_space::add_member(socket& s, eio::connection& conn)
@@ -327,7 +315,7 @@ void server::connect(socket::client& cl, packet const& p)
     auto* ns = find(path);
     auto refuse = [&](std::string const& message) {
         json::value data = cl.v4() ? json::value(message) : json::value(json::object{{"message", message}});
-        cl.write(encode({packet_type::connect_error, p.nsp, std::nullopt, std::move(data), {}}), {});
+        write(cl.conn, eio::message_text(encode({packet_type::connect_error, p.nsp, std::nullopt, std::move(data), {}})), {});
     };
     if (!ns) {
         refuse("Invalid namespace");
